@@ -1,0 +1,198 @@
+// Package appliance wires the parts of cogito-edge (SIP recording server,
+// media, gate, CTI sources, relay sinks, admin API) from one config.
+//
+// New only validates and allocates; Run opens sockets, starts goroutines and
+// blocks until the context ends, then drains and unwinds; Close is idempotent
+// and also unwinds a partial start.
+package appliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/cogito/cogito-edge/appliance/admin"
+	"github.com/cogito/cogito-edge/appliance/config"
+	"github.com/cogito/cogito-edge/appliance/gate"
+	"github.com/cogito/cogito-edge/appliance/media"
+	"github.com/cogito/cogito-edge/appliance/relay"
+	"github.com/cogito/cogito-edge/appliance/srs"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Appliance is one cogito-edge instance.
+type Appliance struct {
+	cfg *config.Config
+	log *slog.Logger
+	reg *prometheus.Registry
+
+	engine *media.Engine
+	gate   *gate.Gate
+	store  *relay.LocalStore
+	sip    *srs.Server
+	admin  *admin.Server // nil when admin.listen is empty
+
+	started chan struct{} // closed once Run has bound everything
+	mu      sync.Mutex    // guards cfg on Reload and closed
+	closed  bool
+}
+
+// Option customises an Appliance.
+type Option func(*Appliance)
+
+// WithLogger sets the logger; the default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(a *Appliance) { a.log = l } }
+
+// New validates cfg and builds every part without opening a socket.
+func New(cfg *config.Config, opts ...Option) (*Appliance, error) {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("appliance: %w", err)
+	}
+	a := &Appliance{cfg: cfg, log: slog.Default(), reg: prometheus.NewRegistry(), started: make(chan struct{})}
+	for _, o := range opts {
+		o(a)
+	}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.build(); err != nil {
+		return nil, fmt.Errorf("appliance: %w", err)
+	}
+	return a, nil
+}
+
+// build turns the config into parts.
+func (a *Appliance) build() error {
+	cfg := a.cfg
+	maddr, err := netip.ParseAddr(cfg.Media.Address)
+	if err != nil {
+		return fmt.Errorf("media.address: %w", err)
+	}
+	a.engine, err = media.NewEngine(media.EngineConfig{
+		Address:      maddr,
+		Ports:        cfg.Media.Ports,
+		PlayoutDelay: cfg.Media.PlayoutDelay,
+	}, a.log.With("component", "media"), media.NewMetrics(a.reg))
+	if err != nil {
+		return err
+	}
+	a.gate, err = gate.New(gateConfig(cfg), a.log.With("component", "gate"), gate.NewMetrics(a.reg), nil)
+	if err != nil {
+		return err
+	}
+	a.store = relay.NewLocal(cfg.Recording.Dir, a.log.With("component", "recording"), relay.NewMetrics(a.reg))
+	scfg, err := sipConfig(cfg, maddr)
+	if err != nil {
+		return err
+	}
+	a.sip, err = srs.New(scfg, srs.Deps{
+		Log:      a.log,
+		Metrics:  srs.NewMetrics(a.reg),
+		Media:    a.engine,
+		Gate:     a.gate,
+		Recorder: localRecorder{a.store},
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.Admin.Listen != "" {
+		a.admin, err = admin.New(admin.Config{Listen: cfg.Admin.Listen}, a.adminDeps())
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run starts the appliance and blocks until ctx is done, then shuts down:
+// SIP stops taking calls, live calls are ended with BYE and their
+// recordings closed. It returns nil on a clean shutdown.
+func (a *Appliance) Run(ctx context.Context) error {
+	if err := a.start(ctx); err != nil {
+		return errors.Join(err, a.Close())
+	}
+	close(a.started)
+	a.log.Info("cogito-edge running", "summary", a.cfg.Summary())
+	<-ctx.Done()
+	return a.Close()
+}
+
+func (a *Appliance) start(ctx context.Context) error {
+	if err := a.engine.Start(ctx); err != nil {
+		return fmt.Errorf("appliance: media: %w", err)
+	}
+	go func() {
+		if err := a.gate.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("gate stopped", "error", err)
+		}
+	}()
+	if err := a.sip.Start(ctx); err != nil {
+		return fmt.Errorf("appliance: %w", err)
+	}
+	if a.admin != nil {
+		if err := a.admin.Start(ctx); err != nil {
+			return fmt.Errorf("appliance: admin: %w", err)
+		}
+	}
+	return nil
+}
+
+// Started is closed once Run has bound every socket.
+func (a *Appliance) Started() <-chan struct{} { return a.started }
+
+// Close drains and stops every part. It is idempotent and safe after a
+// partial start.
+func (a *Appliance) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	drain := a.cfg.DrainTimeout
+	a.mu.Unlock()
+
+	a.sip.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), max(drain, time.Second))
+	defer cancel()
+	var errs []error
+	if err := a.gate.Drain(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("drain: %w", err))
+	}
+	errs = append(errs, a.sip.Close(), a.engine.Close(), a.store.Close(), a.gate.Close())
+	if a.admin != nil {
+		errs = append(errs, a.admin.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Registry is the appliance's Prometheus registry.
+func (a *Appliance) Registry() *prometheus.Registry { return a.reg }
+
+// SIPAddr returns the bound SIP address of a transport (udp, tcp, tls).
+func (a *Appliance) SIPAddr(network string) (netip.AddrPort, bool) { return a.sip.Addr(network) }
+
+// AdminAddr returns the bound admin address, or "" when admin is off.
+func (a *Appliance) AdminAddr() string {
+	if a.admin == nil || a.admin.Addr() == nil {
+		return ""
+	}
+	return a.admin.Addr().String()
+}
+
+// localRecorder adapts the local store to the SIP side's Recorder.
+type localRecorder struct{ store *relay.LocalStore }
+
+func (l localRecorder) Open(ctx context.Context, meta relay.RecordingMeta) (relay.Recording, error) {
+	r, err := l.store.Open(ctx, meta)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,53 @@
+package srs
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// guard wraps a handler with the source allow-list (DESIGN §3 sip.allow:
+// empty means loopback only). A refused request gets 403; a refused ACK, which
+// takes no response, is dropped.
+func (s *Server) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		src, ok := sourceAddr(req)
+		if !ok || !s.allowed(src) {
+			s.m.requests(req.Method, "forbidden")
+			s.log.Warn("sip request from a source outside sip.allow", "method", req.Method, "source", req.Source())
+			if !req.IsAck() {
+				s.respond(tx, req, 403, "Forbidden", nil, warning("source not in sip.allow"))
+			}
+			return
+		}
+		h(req, tx)
+	}
+}
+
+func (s *Server) allowed(a netip.Addr) bool {
+	a = a.Unmap()
+	if len(s.cfg.Allow) == 0 {
+		return a.IsLoopback()
+	}
+	for _, p := range s.cfg.Allow {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceAddr is the network source of a received request.
+func sourceAddr(req *sip.Request) (netip.Addr, bool) {
+	host, _, err := net.SplitHostPort(req.Source())
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
