@@ -78,15 +78,15 @@ func (a *Appliance) build() error {
 		Address:      maddr,
 		Ports:        cfg.Media.Ports,
 		PlayoutDelay: cfg.Media.PlayoutDelay,
-	}, a.log.With("component", "media"), media.NewMetrics(a.reg))
+	}, a.log, media.NewMetrics(a.reg))
 	if err != nil {
 		return err
 	}
-	a.gate, err = gate.New(gateConfig(cfg), a.log.With("component", "gate"), gate.NewMetrics(a.reg), nil)
+	a.gate, err = gate.New(gateConfig(cfg), a.log, gate.NewMetrics(a.reg), nil)
 	if err != nil {
 		return err
 	}
-	a.store = relay.NewLocal(cfg.Recording.Dir, a.log.With("component", "recording"), relay.NewMetrics(a.reg))
+	a.store = relay.NewLocal(cfg.Recording.Dir, a.log, relay.NewMetrics(a.reg))
 	scfg, err := sipConfig(cfg, maddr)
 	if err != nil {
 		return err

@@ -59,7 +59,7 @@ func sipConfig(cfg *config.Config, maddr netip.Addr) (srs.Config, error) {
 func (a *Appliance) adminDeps() admin.Deps {
 	d := admin.Deps{
 		Registry: a.reg,
-		Log:      a.log.With("component", "admin"),
+		Log:      a.log,
 		Calls:    func() any { return a.calls() },
 		Call: func(id string) (any, bool) {
 			for _, c := range a.calls() {

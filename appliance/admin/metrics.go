@@ -16,7 +16,7 @@ type metrics struct {
 // instead of failing.
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "cogito_admin_requests_total",
+		Name: "cogito_edge_admin_requests_total",
 		Help: "Admin API requests by route pattern and HTTP status code.",
 	}, []string{"route", "code"})
 	if err := reg.Register(requests); err != nil {

@@ -162,9 +162,9 @@ func TestMetrics(t *testing.T) {
 	}
 	for _, want := range []string{
 		"cogito_test_sessions 7",
-		`cogito_admin_requests_total{code="200",route="/healthz"} 2`,
-		`cogito_admin_requests_total{code="404",route="/v1/calls/{id}"} 1`,
-		`cogito_admin_requests_total{code="404",route="other"} 1`,
+		`cogito_edge_admin_requests_total{code="200",route="/healthz"} 2`,
+		`cogito_edge_admin_requests_total{code="404",route="/v1/calls/{id}"} 1`,
+		`cogito_edge_admin_requests_total{code="404",route="other"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)

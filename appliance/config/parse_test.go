@@ -72,7 +72,7 @@ cloud:
 		// Addresses.
 		"listen transport": {"sip:\n  listen: [\"sctp:0.0.0.0:5060\"]\n", ErrAddress, "edge.yaml:2: sip.listen[0]: ", "udp, tcp or tls"},
 		"listen hostname":  {"sip:\n  listen:\n    - udp:0.0.0.0:5060\n    - tcp:sbc.example:5060\n", ErrAddress, "edge.yaml:4: sip.listen[1]: ", "IP address and port"},
-		"listen port 0":    {"sip: {listen: [\"udp:127.0.0.1:0\"]}\n", ErrAddress, "edge.yaml:1: sip.listen[0]: ", "port 0"},
+		"listen port 0":    {"sip: {listen: [\"udp:10.0.0.1:0\"]}\n", ErrAddress, "edge.yaml:1: sip.listen[0]: ", "port 0"},
 		"listen duplicate": {"sip: {listen: [\"tcp:127.0.0.1:5060\", \"tcp:127.0.0.1:5060\"]}\n", ErrDuplicate, "edge.yaml:1: sip.listen[1]: ", "sip.listen[0]"},
 		"tls no cert":      {"sip: {listen: [\"tls:127.0.0.1:5061\"]}\n", ErrMissing, "edge.yaml:1: sip.listen: ", "sip.tls.cert_file"},
 		"cert without key": {"sip:\n  tls:\n    cert_file: /c\n", ErrMissing, "edge.yaml:2: sip.tls.key_file: ", "cert_file is set"},

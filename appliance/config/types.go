@@ -40,7 +40,9 @@ func ParseListen(spec string) (Listen, error) {
 	if err != nil {
 		return Listen{}, fmt.Errorf("%q: want an IP address and port, like 0.0.0.0:5060 or [::]:5060", hostport)
 	}
-	if ap.Port() == 0 {
+	// Port 0 (any free port) suits only tests and the lab on loopback: an
+	// SBC must be told a fixed port.
+	if ap.Port() == 0 && !ap.Addr().IsLoopback() {
 		return Listen{}, errors.New("port 0: a listener needs a fixed port the SBC can be told")
 	}
 	return Listen{Network: network, Addr: ap}, nil

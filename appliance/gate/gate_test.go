@@ -80,7 +80,7 @@ func TestDeliverRejectsInvalid(t *testing.T) {
 			}
 		})
 	}
-	if v := tg.metric(t, "cogito_gate_cti_events_total", "type", "other", "outcome", "invalid"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_cti_events_total", "type", "other", "outcome", "invalid"); v != 1 {
 		t.Fatalf("invalid events with type label other = %v", v)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -100,7 +100,7 @@ func TestActivationLatency(t *testing.T) {
 	if got := snap.ActivatedAt.Sub(snap.OfferedAt); got != 2500*time.Millisecond {
 		t.Fatalf("activation latency %v", got)
 	}
-	if v := tg.metric(t, "cogito_gate_activation_latency_seconds"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_activation_latency_seconds"); v != 1 {
 		t.Fatalf("histogram count %v", v)
 	}
 }
@@ -120,7 +120,7 @@ func TestCountsAndGauge(t *testing.T) {
 		if got[st] != n {
 			t.Errorf("Counts[%s] = %d, want %d", st, got[st], n)
 		}
-		if v := tg.metric(t, "cogito_gate_sessions", "state", string(st)); v != float64(n) {
+		if v := tg.metric(t, "cogito_edge_gate_sessions", "state", string(st)); v != float64(n) {
 			t.Errorf("gauge %s = %v, want %d", st, v, n)
 		}
 	}
@@ -196,7 +196,7 @@ func TestReconfigureShrinksCache(t *testing.T) {
 	if err := tg.Reconfigure(Config{MaxEarlyEvents: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if v := tg.metric(t, "cogito_gate_early_events"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_early_events"); v != 1 {
 		t.Fatalf("cache = %v after shrink", v)
 	}
 }

@@ -23,10 +23,10 @@ func TestEarlyEventBeforeOffer(t *testing.T) {
 	if s.State() != StateActive || leg.trace() != "activate:a1" {
 		t.Fatalf("state %s calls %q", s.State(), leg.trace())
 	}
-	if v := tg.metric(t, "cogito_gate_cti_events_total", "type", "start", "outcome", "replayed"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_cti_events_total", "type", "start", "outcome", "replayed"); v != 1 {
 		t.Fatalf("replayed = %v", v)
 	}
-	if v := tg.metric(t, "cogito_gate_early_events"); v != 0 {
+	if v := tg.metric(t, "cogito_edge_gate_early_events"); v != 0 {
 		t.Fatalf("cache gauge = %v after replay", v)
 	}
 }
@@ -176,10 +176,10 @@ func TestEarlyCacheBounds(t *testing.T) {
 	for _, c := range convs {
 		tg.deliver(t, convEvent(cti.Start, c, "a1"))
 	}
-	if v := tg.metric(t, "cogito_gate_early_events"); v != 3 {
+	if v := tg.metric(t, "cogito_edge_gate_early_events"); v != 3 {
 		t.Fatalf("cache gauge = %v, want 3", v)
 	}
-	if v := tg.metric(t, "cogito_gate_cti_events_total", "type", "start", "outcome", "evicted"); v != 2 {
+	if v := tg.metric(t, "cogito_edge_gate_cti_events_total", "type", "start", "outcome", "evicted"); v != 2 {
 		t.Fatalf("evicted = %v, want 2", v)
 	}
 	tests := map[string]struct {
@@ -211,7 +211,7 @@ func TestEarlyEventExpires(t *testing.T) {
 	if s.State() != StatePending || leg.trace() != "" {
 		t.Fatalf("expired event replayed: state %s calls %q", s.State(), leg.trace())
 	}
-	if v := tg.metric(t, "cogito_gate_cti_events_total", "type", "start", "outcome", "expired"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_cti_events_total", "type", "start", "outcome", "expired"); v != 1 {
 		t.Fatalf("expired = %v", v)
 	}
 }
@@ -225,14 +225,14 @@ func TestRunPrunesCache(t *testing.T) {
 	<-tg.clock.armed
 	// Run arms its next timer only after handling a tick, so each receive
 	// below means one prune has run.
-	for i := 0; tg.metric(t, "cogito_gate_early_events") != 0; i++ {
+	for i := 0; tg.metric(t, "cogito_edge_gate_early_events") != 0; i++ {
 		if i > 10 {
 			t.Fatal("Run did not prune the cache")
 		}
 		tg.clock.Advance(time.Second)
 		<-tg.clock.armed
 	}
-	if v := tg.metric(t, "cogito_gate_cti_events_total", "type", "start", "outcome", "expired"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_cti_events_total", "type", "start", "outcome", "expired"); v != 1 {
 		t.Fatalf("expired = %v", v)
 	}
 	if err := tg.Run(t.Context()); !errors.Is(err, ErrRunning) {

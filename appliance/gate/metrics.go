@@ -2,7 +2,7 @@ package gate
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Event outcomes, the "outcome" label of cogito_gate_cti_events_total. One
+// Event outcomes, the "outcome" label of cogito_edge_gate_cti_events_total. One
 // event may be counted twice: cached, then replayed, expired or evicted.
 const (
 	outcomeMatched  = "matched"  // applied to at least one session
@@ -29,28 +29,28 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "cogito_gate_sessions",
+			Name: "cogito_edge_gate_sessions",
 			Help: "Registered recording sessions by state.",
 		}, []string{"state"}),
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cogito_gate_transitions_total",
+			Name: "cogito_edge_gate_transitions_total",
 			Help: "Session state transitions.",
 		}, []string{"from", "to"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cogito_gate_cti_events_total",
+			Name: "cogito_edge_gate_cti_events_total",
 			Help: "CTI events by type and outcome (matched, ignored, cached, replayed, expired, evicted, invalid).",
 		}, []string{"type", "outcome"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "cogito_gate_activation_latency_seconds",
+			Name:    "cogito_edge_gate_activation_latency_seconds",
 			Help:    "Time from Offer to the first successful Leg.Activate.",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}),
 		legErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cogito_gate_leg_errors_total",
+			Name: "cogito_edge_gate_leg_errors_total",
 			Help: "Failed Leg calls by operation.",
 		}, []string{"op"}),
 		cacheSize: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "cogito_gate_early_events",
+			Name: "cogito_edge_gate_early_events",
 			Help: "CTI events waiting in the early-event cache.",
 		}),
 	}

@@ -182,7 +182,7 @@ func TestEndGraceExpiryEndsSession(t *testing.T) {
 	if res := tg.deliver(t, ev(cti.Start, "a3")); res.Outcome != Cached {
 		t.Fatalf("outcome %s, want cached", res.Outcome)
 	}
-	if v := tg.metric(t, "cogito_gate_transitions_total", "from", "held", "to", "ended"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_transitions_total", "from", "held", "to", "ended"); v != 1 {
 		t.Fatalf("held->ended transitions = %v", v)
 	}
 }
@@ -242,7 +242,7 @@ func TestActivateFailureLeavesPending(t *testing.T) {
 	if s.State() != StatePending {
 		t.Fatalf("state %s, want pending after a failed activate", s.State())
 	}
-	if v := tg.metric(t, "cogito_gate_leg_errors_total", "op", "activate"); v != 1 {
+	if v := tg.metric(t, "cogito_edge_gate_leg_errors_total", "op", "activate"); v != 1 {
 		t.Fatalf("leg errors = %v", v)
 	}
 	// No retry of its own; the next matching start retries.
@@ -292,7 +292,7 @@ func TestSessionCloseCancelsInflightCall(t *testing.T) {
 	if got := leg.trace(); got != "activate:a1" {
 		t.Fatalf("calls %q", got)
 	}
-	if v := tg.metric(t, "cogito_gate_leg_errors_total", "op", "activate"); v != 0 {
+	if v := tg.metric(t, "cogito_edge_gate_leg_errors_total", "op", "activate"); v != 0 {
 		t.Fatalf("a call cancelled by Close counted as a leg error: %v", v)
 	}
 }

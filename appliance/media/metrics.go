@@ -71,13 +71,13 @@ type Metrics struct {
 // nil reg leaves them unregistered, which suits tests.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	counter := func(name, help string) prometheus.Counter {
-		return prometheus.NewCounter(prometheus.CounterOpts{Name: "cogito_media_" + name, Help: help})
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: "cogito_edge_media_" + name, Help: help})
 	}
 	gauge := func(name, help string) prometheus.Gauge {
-		return prometheus.NewGauge(prometheus.GaugeOpts{Name: "cogito_media_" + name, Help: help})
+		return prometheus.NewGauge(prometheus.GaugeOpts{Name: "cogito_edge_media_" + name, Help: help})
 	}
 	droppedVec := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "cogito_media_packets_dropped_total",
+		Name: "cogito_edge_media_packets_dropped_total",
 		Help: "Datagrams dropped before the jitter buffer, by reason (inactive, wrong_source, bad_rtp, rtcp, unknown_payload, srtp_auth_fail, srtp_replay, ssrc_conflict).",
 	}, []string{"reason"})
 	m := &Metrics{

@@ -45,20 +45,20 @@ func TestMetricsRegisterAndCount(t *testing.T) {
 	s.tick(now.Add(100 * time.Millisecond))
 
 	for name, want := range map[string]float64{
-		"cogito_media_packets_received_total": 1,
-		"cogito_media_bytes_received_total":   172,
-		"cogito_media_streams_active":         1,
-		"cogito_media_streams":                1,
-		"cogito_media_sessions":               1,
-		"cogito_media_ports_used":             1,
-		"cogito_media_ports_free":             3,
+		"cogito_edge_media_packets_received_total": 1,
+		"cogito_edge_media_bytes_received_total":   172,
+		"cogito_edge_media_streams_active":         1,
+		"cogito_edge_media_streams":                1,
+		"cogito_edge_media_sessions":               1,
+		"cogito_edge_media_ports_used":             1,
+		"cogito_edge_media_ports_free":             3,
 	} {
 		if got := gatherValue(t, reg, name, ""); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
 	}
 	for reason, want := range map[string]float64{"inactive": 1, "wrong_source": 1, "bad_rtp": 0} {
-		if got := gatherValue(t, reg, "cogito_media_packets_dropped_total", reason); got != want {
+		if got := gatherValue(t, reg, "cogito_edge_media_packets_dropped_total", reason); got != want {
 			t.Errorf("dropped{reason=%q} = %v, want %v", reason, got, want)
 		}
 	}
@@ -68,7 +68,7 @@ func TestMetricsRegisterAndCount(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := gatherValue(t, reg, "cogito_media_streams_active", ""); got != 0 {
+	if got := gatherValue(t, reg, "cogito_edge_media_streams_active", ""); got != 0 {
 		t.Errorf("streams_active after Close = %v", got)
 	}
 }

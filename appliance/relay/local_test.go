@@ -75,10 +75,10 @@ func TestRecordingRoundTrip(t *testing.T) {
 	if err := r.WriteFrame(g.next()); !errors.Is(err, ErrClosed) {
 		t.Fatalf("WriteFrame after Close = %v", err)
 	}
-	if v := ts.metric(t, "cogito_relay_local_bytes_written_total"); v != 80000 {
+	if v := ts.metric(t, "cogito_edge_relay_local_bytes_written_total"); v != 80000 {
 		t.Fatalf("bytes metric %v", v)
 	}
-	if v := ts.metric(t, "cogito_relay_local_recordings"); v != 0 {
+	if v := ts.metric(t, "cogito_edge_relay_local_recordings"); v != 0 {
 		t.Fatalf("open gauge %v after Close", v)
 	}
 }
@@ -255,7 +255,7 @@ func TestSlowDiskBoundsMemory(t *testing.T) {
 	}
 	// Kept: the buffer being written and the queued ones.
 	wantDropped := uint64(20-1-queue) * 8000
-	if v := ts.metric(t, "cogito_relay_local_dropped_samples_total", "reason", "queue_full"); v != float64(wantDropped) {
+	if v := ts.metric(t, "cogito_edge_relay_local_dropped_samples_total", "reason", "queue_full"); v != float64(wantDropped) {
 		t.Fatalf("dropped metric %v, want %d", v, wantDropped)
 	}
 	close(release)
@@ -373,7 +373,7 @@ func TestWriteErrorsDoNotReachTheCall(t *testing.T) {
 		m.Dropped.SamplesPerChannel != 120*160 || m.Dropped.Intervals[0].Reason != "write_error" {
 		t.Fatalf("manifest %+v", m)
 	}
-	if v := ts.metric(t, "cogito_relay_local_errors_total", "op", "write"); v == 0 {
+	if v := ts.metric(t, "cogito_edge_relay_local_errors_total", "op", "write"); v == 0 {
 		t.Fatal("write errors not counted")
 	}
 }

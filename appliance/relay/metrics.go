@@ -22,39 +22,39 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		open: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "cogito_relay_local_recordings",
+			Name: "cogito_edge_relay_local_recordings",
 			Help: "Local recordings currently open.",
 		}),
 		opened: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cogito_relay_local_recordings_opened_total",
+			Name: "cogito_edge_relay_local_recordings_opened_total",
 			Help: "Local recordings opened.",
 		}),
 		frames: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cogito_relay_local_frames_total",
+			Name: "cogito_edge_relay_local_frames_total",
 			Help: "Frames accepted by local recordings.",
 		}),
 		pausedFrames: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cogito_relay_local_paused_frames_total",
+			Name: "cogito_edge_relay_local_paused_frames_total",
 			Help: "Frames not recorded because the session was on hold.",
 		}),
 		invalidFrames: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cogito_relay_local_invalid_frames_total",
+			Name: "cogito_edge_relay_local_invalid_frames_total",
 			Help: "Frames rejected as not interleaved stereo.",
 		}),
 		bytes: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cogito_relay_local_bytes_written_total",
+			Name: "cogito_edge_relay_local_bytes_written_total",
 			Help: "Sample bytes written to WAV files.",
 		}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cogito_relay_local_dropped_samples_total",
+			Name: "cogito_edge_relay_local_dropped_samples_total",
 			Help: "Samples per channel accepted but not written, by reason (queue_full, write_error, too_large).",
 		}, []string{"reason"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cogito_relay_local_errors_total",
+			Name: "cogito_edge_relay_local_errors_total",
 			Help: "Local recording I/O errors by operation.",
 		}, []string{"op"}),
 		flush: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "cogito_relay_local_flush_seconds",
+			Name:    "cogito_edge_relay_local_flush_seconds",
 			Help:    "Time to write one buffer and patch the WAV header.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9), // 100 µs .. 6.5 s
 		}),

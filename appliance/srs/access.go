@@ -13,6 +13,10 @@ import (
 // takes no response, is dropped.
 func (s *Server) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if !s.enter() {
+			return // closed: sipgo's transactions are being torn down
+		}
+		defer s.busy.Done()
 		src, ok := sourceAddr(req)
 		if !ok || !s.allowed(src) {
 			s.m.requests(req.Method, "forbidden")

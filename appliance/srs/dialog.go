@@ -31,6 +31,7 @@ type dialog struct {
 	remoteSeq    uint32
 	ourInvite    bool          // our re-INVITE is in flight
 	theirInvite  bool          // an SBC INVITE is answered but not yet ACKed
+	ackSeq       uint32        // its CSeq: the ACK must carry it, whatever came since
 	ack          chan struct{} // closed when the SBC's current INVITE is ACKed
 	ended        bool
 }
@@ -54,6 +55,7 @@ func newDialog(req *sip.Request, localTag string, contact sip.ContactHeader) (*d
 		localSeq:    rand.Uint32N(1 << 15),
 		ack:         make(chan struct{}),
 		theirInvite: true,
+		ackSeq:      cseq.SeqNo,
 	}
 	d.local = sip.FromHeader{DisplayName: to.DisplayName, Address: to.Address, Params: to.Params.Clone()}
 	d.local.Params.Add("tag", localTag)
@@ -110,8 +112,9 @@ const (
 	inviteEnded               // the dialog is over: answer 481
 )
 
-// beginTheirInvite marks an SBC re-INVITE in progress (RFC 3261 §14.2).
-func (d *dialog) beginTheirInvite() inviteStart {
+// beginTheirInvite marks the SBC re-INVITE with sequence number seq in
+// progress (RFC 3261 §14.2).
+func (d *dialog) beginTheirInvite(seq uint32) inviteStart {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {
@@ -123,6 +126,7 @@ func (d *dialog) beginTheirInvite() inviteStart {
 		return inviteUnacked
 	}
 	d.theirInvite = true
+	d.ackSeq = seq
 	d.ack = make(chan struct{})
 	return inviteOK
 }
@@ -141,7 +145,7 @@ func (d *dialog) endTheirInvite() {
 func (d *dialog) acked(seq uint32) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.theirInvite || seq != d.remoteSeq {
+	if !d.theirInvite || seq != d.ackSeq {
 		return false
 	}
 	d.theirInvite = false
@@ -326,11 +330,4 @@ func splitHeaderList(v string) []string {
 		out = append(out, s)
 	}
 	return out
-}
-
-// remoteCSeq returns the last CSeq number received from the SBC.
-func (d *dialog) remoteCSeq() uint32 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.remoteSeq
 }

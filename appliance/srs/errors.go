@@ -15,4 +15,6 @@ var (
 	ErrRejected = errors.New("srs: request rejected")
 	// ErrGlare is returned when our re-INVITE kept meeting 491 Request Pending.
 	ErrGlare = errors.New("srs: re-INVITE glare persisted")
+	// ErrOverCapacity is returned when a dialog would exceed MaxSessions.
+	ErrOverCapacity = errors.New("srs: at max sessions")
 )

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/cogito/cogito-edge/appliance/siprec"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -20,7 +21,11 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reject(tx, req, 500, "Server Internal Error", "cseq", err.Error(), retryAfter(time.Duration(rand.IntN(10))*time.Second))
 		return
 	}
-	switch sess.dlg.beginTheirInvite() {
+	start := sess.dlg.beginTheirInvite(req.CSeq().SeqNo)
+	if start == inviteUnacked && s.awaitReorderedAck(sess) {
+		start = sess.dlg.beginTheirInvite(req.CSeq().SeqNo)
+	}
+	switch start {
 	case inviteGlare:
 		// RFC 3261 §14.2: our re-INVITE is pending.
 		s.m.glare()
@@ -48,6 +53,25 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	s.m.requests(req.Method, "reinvite")
 	s.awaitAck(sess, tx, res)
+}
+
+// ackReorderWait bounds how long a re-INVITE waits for the ACK of the
+// previous INVITE. sipgo handles every message in its own goroutine, so the
+// SBC's ACK and the re-INVITE it sends right after may reach us swapped.
+const ackReorderWait = 500 * time.Millisecond // T1
+
+// awaitReorderedAck waits up to ackReorderWait for the SBC's pending ACK;
+// it reports whether it came.
+func (s *Server) awaitReorderedAck(sess *session) bool {
+	t := time.NewTimer(ackReorderWait)
+	defer t.Stop()
+	select {
+	case <-sess.dlg.ackWait():
+		return true
+	case <-t.C:
+	case <-s.base.Done():
+	}
+	return false
 }
 
 // onUpdate handles UPDATE (RFC 3311): Avaya sends one carrying only metadata;
@@ -83,14 +107,19 @@ func (s *Server) respondOK(tx sip.ServerTransaction, req *sip.Request, d *dialog
 }
 
 // onAck completes the SBC's INVITE transaction (initial or re-INVITE).
+// ACKs are counted too: "stray" ones (a retransmission, or for an INVITE
+// we no longer wait on) are normal in small numbers.
 func (s *Server) onAck(req *sip.Request, _ sip.ServerTransaction) {
 	sess := s.find(req)
 	if sess == nil {
+		s.m.requests(req.Method, "no_dialog")
 		return
 	}
-	if cseq := req.CSeq(); cseq != nil {
-		sess.dlg.acked(cseq.SeqNo)
+	if cseq := req.CSeq(); cseq != nil && sess.dlg.acked(cseq.SeqNo) {
+		s.m.requests(req.Method, "ok")
+		return
 	}
+	s.m.requests(req.Method, "stray")
 }
 
 // onBye ends the recording: the SBC is done with the call.
@@ -100,9 +129,11 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		s.reject(tx, req, 481, "Call/Transaction Does Not Exist", "no_dialog", "no such recording dialog")
 		return
 	}
+	// The dialog leaves the registry before the 200 goes out: an SBC that
+	// reads the 200 as capacity freed may send the next INVITE at once.
+	sess.finish("bye")
 	s.m.requests(req.Method, "ok")
 	s.respond(tx, req, 200, "OK", nil)
-	sess.finish("bye")
 }
 
 // onCancel sees only a CANCEL that matched no INVITE transaction (sipgo
@@ -117,4 +148,17 @@ func (s *Server) onUnsupported(req *sip.Request, tx sip.ServerTransaction) {
 		sip.NewHeader("Allow", allowMethods))
 }
 
-func hasSDP(req *sip.Request) bool { return len(req.Body()) > 0 }
+// hasSDP reports whether a request carries an SDP offer, alone or as a
+// multipart part. Avaya's metadata-only UPDATE does not, so it needs no
+// offer/answer exchange and cannot glare with our re-INVITE.
+func hasSDP(req *sip.Request) bool {
+	if len(req.Body()) == 0 {
+		return false
+	}
+	ct := ""
+	if h := req.GetHeader("Content-Type"); h != nil {
+		ct = h.Value()
+	}
+	b, _ := siprec.SplitBody(ct, req.Body())
+	return b != nil && b.SDP != nil
+}

@@ -3,6 +3,7 @@ package srs
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/gate"
@@ -45,6 +46,12 @@ func (s *Server) onNewSession(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 
+	if from := req.From(); from == nil || from.Params.GetOr("tag", "") == "" {
+		// RFC 3261 §8.1.1.3: without the SBC's tag there is no dialog id.
+		s.m.badInput("bad_request")
+		s.reject(tx, req, 400, "Bad Request", "bad_request", "From header without a tag")
+		return
+	}
 	rec, err := siprec.Parse(req)
 	if code, reason, outcome, why := classifyParseError(err, true); code != 0 {
 		s.m.badInput(outcome)
@@ -74,8 +81,13 @@ func (s *Server) onNewSession(req *sip.Request, tx sip.ServerTransaction) {
 	}
 
 	sess, answer, err := s.newSession(req, rec, plan)
+	if errors.Is(err, ErrOverCapacity) {
+		s.reject(tx, req, 503, "Service Unavailable", "over_capacity",
+			fmt.Sprintf("at sip.max_sessions (%d)", s.cfg.MaxSessions), retryAfter(s.cfg.RetryAfter))
+		return
+	}
 	if errors.Is(err, media.ErrPortsExhausted) {
-		s.reject(tx, req, 503, "Service Unavailable", "ports_exhausted", "media port range exhausted", retryAfter(s.cfg.RetryAfter))
+		s.reject(tx, req, 503, "Service Unavailable", "ports_exhausted", "media port range exhausted: "+err.Error(), retryAfter(s.cfg.RetryAfter))
 		return
 	}
 	if err != nil {
@@ -84,8 +96,13 @@ func (s *Server) onNewSession(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 
+	// A CANCEL that came before OnCancel is registered makes it return
+	// false; sipgo has sent the 487 then. Responding after that would
+	// replace the 487 that the transaction retransmits with our 200.
 	canceled := make(chan struct{})
-	tx.OnCancel(func(*sip.Request) { close(canceled) })
+	if !tx.OnCancel(func(*sip.Request) { close(canceled) }) {
+		close(canceled)
+	}
 	select {
 	case <-canceled:
 		s.m.requests(req.Method, "canceled")
@@ -95,6 +112,12 @@ func (s *Server) onNewSession(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	res := s.okResponse(req, sess.dlg, answer)
 	if err := tx.Respond(res); err != nil {
+		if errors.Is(err, sip.ErrTransactionCanceled) {
+			// The CANCEL won the race with our 200: the SBC got 487.
+			s.m.requests(req.Method, "canceled")
+			sess.finish("cancel")
+			return
+		}
 		s.log.Warn("sending 200 OK failed", "call_id", callIDOf(req), "error", err)
 		sess.finish("transport-error")
 		return
@@ -226,8 +249,11 @@ func (s *Server) okResponse(req *sip.Request, d *dialog, sdp []byte) *sip.Respon
 	res.AppendHeader(&contact)
 	res.AppendHeader(sip.NewHeader("Allow", allowMethods))
 	res.AppendHeader(sip.NewHeader("Supported", "timer"))
-	if se := req.GetHeader("Session-Expires"); se != nil {
-		// RFC 4028: the SBC refreshes; we echo its interval.
+	if se := req.GetHeader("Session-Expires"); se != nil && supportsTimer(req) {
+		// RFC 4028: the SBC refreshes; we echo its interval. Require:
+		// timer only goes to an SBC that said it supports timer (§9): one
+		// that did not, behind a proxy that added Session-Expires, would
+		// refuse our 2xx.
 		v := se.Value()
 		if i := indexByte(v, ';'); i >= 0 {
 			v = v[:i]
@@ -239,6 +265,21 @@ func (s *Server) okResponse(req *sip.Request, d *dialog, sdp []byte) *sip.Respon
 		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	}
 	return res
+}
+
+// supportsTimer reports whether the request lists the "timer" option tag
+// in Supported (or its compact form k) or Require.
+func supportsTimer(req *sip.Request) bool {
+	for _, name := range []string{"Supported", "k", "Require"} {
+		for _, h := range req.GetHeaders(name) {
+			for _, tag := range strings.Split(h.Value(), ",") {
+				if strings.EqualFold(strings.TrimSpace(tag), "timer") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // awaitAck waits for the ACK of a 2xx, retransmitting it over UDP
@@ -255,9 +296,11 @@ func (s *Server) awaitAck(sess *session, tx sip.ServerTransaction, res *sip.Resp
 		select {
 		case <-ack:
 			return
-		case <-tx.Acks():
-			// sipgo passes a matched ACK to the transaction; treat it alike.
-			sess.dlg.acked(sess.dlg.remoteCSeq())
+		case a := <-tx.Acks():
+			// sipgo passes an ACK that matched the transaction; treat it alike.
+			if cseq := a.CSeq(); cseq != nil {
+				sess.dlg.acked(cseq.SeqNo)
+			}
 			return
 		case <-retrans.C:
 			if !reliable {
@@ -267,6 +310,8 @@ func (s *Server) awaitAck(sess *session, tx sip.ServerTransaction, res *sip.Resp
 			}
 			interval = min(2*interval, sip.T2)
 			retrans.Reset(interval)
+		case <-s.base.Done():
+			return // closed: no BYE from a server that is gone
 		case <-deadline.C:
 			sess.log.Warn("no ACK for our 2xx; ending the session")
 			s.m.badInput("no_ack")

@@ -26,7 +26,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	s.m.requests(req.Method, "ok")
 	s.respond(tx, req, 200, "OK", nil,
 		sip.NewHeader("Allow", allowMethods),
-		sip.NewHeader("Accept", "application/sdp, application/rs-metadata+xml, multipart/mixed"),
+		sip.NewHeader("Accept", acceptTypes),
 		sip.NewHeader("Supported", "timer"))
 }
 

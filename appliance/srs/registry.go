@@ -15,6 +15,11 @@ func (s *Server) add(sess *session) error {
 	if s.closed {
 		return ErrClosed
 	}
+	if len(s.active) >= s.cfg.MaxSessions {
+		// The check in onNewSession is a fast path; this one holds under
+		// concurrent INVITEs.
+		return ErrOverCapacity
+	}
 	if _, dup := s.active[sess.dlg.id]; dup {
 		return fmt.Errorf("srs: duplicate dialog %s", sess.dlg.id)
 	}

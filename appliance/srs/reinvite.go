@@ -21,9 +21,14 @@ const maxGlareBackoff = 2 * time.Second
 // applies the SBC's answer. It waits for any SBC INVITE to be acknowledged
 // first (RFC 3261 §14.1) and retries after 491 with a random back-off.
 func (sess *session) reinvite(ctx context.Context, dir negotiate.Direction) error {
+	s := sess.srv
+	ctx, done, err := s.outgoing(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	sess.reinviteMu.Lock()
 	defer sess.reinviteMu.Unlock()
-	s := sess.srv
 	for attempt := 0; attempt <= s.cfg.GlareRetries; attempt++ {
 		if err := sess.reserveInvite(ctx); err != nil {
 			return err
@@ -132,6 +137,11 @@ func (sess *session) applyAnswer(res *sip.Response, pending *negotiate.Pending) 
 
 // sendBye ends the dialog from our side, then releases the session.
 func (sess *session) sendBye(ctx context.Context, reason string) error {
+	ctx, done, err := sess.srv.outgoing(ctx)
+	if err != nil {
+		return err // closed: the media engine and the recorder unwind the rest
+	}
+	defer done()
 	req, err := sess.dlg.newRequest(sip.BYE)
 	if err != nil {
 		sess.finish(reason)
@@ -149,9 +159,20 @@ func (sess *session) sendBye(ctx context.Context, reason string) error {
 	return nil
 }
 
+// outgoing registers a request we send (re-INVITE, BYE) with Close and
+// bounds ctx by the server's life; done must be called when it is over.
+func (s *Server) outgoing(ctx context.Context) (context.Context, func(), error) {
+	if !s.enter() {
+		return nil, nil, ErrClosed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.base, cancel)
+	return ctx, func() { stop(); cancel(); s.busy.Done() }, nil
+}
+
 // bye sends a BYE in the background of a handler, bounded in time.
 func (s *Server) bye(sess *session, reason string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 32*sip.T1)
+	ctx, cancel := context.WithTimeout(s.base, 32*sip.T1)
 	defer cancel()
 	if err := sess.sendBye(ctx, reason); err != nil {
 		sess.log.Warn("BYE failed", "reason", reason, "error", err)

@@ -12,6 +12,10 @@ import (
 // allowMethods is our Allow header value.
 const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
 
+// acceptTypes is our Accept header value: in OPTIONS answers, and in 415
+// answers, which RFC 3261 §21.4.13 requires to list what we take.
+const acceptTypes = "application/sdp, application/rs-metadata+xml, multipart/mixed"
+
 // warning builds a Warning header (RFC 3261 §20.43) with code 399
 // (miscellaneous) so an SBC admin sees why we refused.
 func warning(text string) sip.Header {
@@ -39,6 +43,9 @@ func (s *Server) reject(tx sip.ServerTransaction, req *sip.Request, code int, re
 	s.m.requests(req.Method, outcome)
 	s.log.Info("sip request rejected", "method", req.Method, "code", code, "outcome", outcome, "reason", why,
 		"call_id", callIDOf(req), "source", req.Source())
+	if code == 415 {
+		hdrs = append(hdrs, sip.NewHeader("Accept", acceptTypes))
+	}
 	hdrs = append(hdrs, warning(why))
 	s.respond(tx, req, code, reason, nil, hdrs...)
 }

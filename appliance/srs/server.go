@@ -82,10 +82,22 @@ type Server struct {
 	sip    *sipgo.Server
 	client *sipgo.Client
 	wg     sync.WaitGroup
+	// teardown tracks sessions closing their media; quit cuts their
+	// linger short on Close.
+	teardown sync.WaitGroup
+	quit     chan struct{}
 
 	draining atomic.Bool
 
-	mu     sync.Mutex // guards bound, dialogs, closed
+	// base is cancelled by Close: handlers waiting for an ACK stop, and
+	// requests we send (re-INVITE, BYE) are abandoned.
+	base       context.Context
+	cancelBase context.CancelFunc
+	// busy counts request handlers and requests we send, so that Close
+	// returns only once none of them runs (see enter).
+	busy sync.WaitGroup
+
+	mu     sync.Mutex // guards bound, active, closed
 	bound  []bound
 	closed bool
 	active map[string]*session // by dialog id
@@ -120,7 +132,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Server{cfg: cfg, log: d.Log.With("component", "srs"), m: d.Metrics, d: d, active: make(map[string]*session)}, nil
+	base, cancel := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, log: d.Log.With("component", "srs"), m: d.Metrics, d: d, active: make(map[string]*session),
+		base: base, cancelBase: cancel, quit: make(chan struct{})}, nil
 }
 
 // Start binds every listener and serves until Close.
@@ -196,6 +210,8 @@ func (s *Server) Close() error {
 	s.closed = true
 	bound := s.bound
 	s.mu.Unlock()
+	s.cancelBase()
+	close(s.quit)
 	var errs []error
 	for _, b := range bound {
 		if err := b.closer.Close(); err != nil {
@@ -208,5 +224,22 @@ func (s *Server) Close() error {
 		}
 	}
 	s.wg.Wait()
+	// Handlers and our requests may end sessions, which starts their
+	// teardown: wait for them first, so no teardown starts after.
+	s.busy.Wait()
+	s.teardown.Wait()
 	return errors.Join(errs...)
+}
+
+// enter registers a handler or an outgoing request with Close; it reports
+// false once the server is closed. A true return must be paired with
+// s.busy.Done().
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.busy.Add(1)
+	return true
 }

@@ -96,13 +96,35 @@ func (s *session) finish(reason string) {
 	}
 	s.ended = true
 	s.endReason = reason
+	gs := s.gs
+	recording := s.rec != nil
 	s.mu.Unlock()
 
 	s.dlg.end()
 	s.srv.remove(s)
-	if s.gs != nil {
-		s.gs.Close(reason)
+	if gs != nil {
+		gs.Close(reason)
 	}
+	s.srv.teardown.Go(func() {
+		if recording {
+			// The SBC sends its last RTP packets and the BYE together; let
+			// the packets already on the wire land before the sockets close.
+			t := time.NewTimer(mediaLinger)
+			select {
+			case <-t.C:
+			case <-s.srv.quit:
+				t.Stop()
+			}
+		}
+		s.closeMedia(reason)
+	})
+}
+
+// mediaLinger is how long media keeps receiving after the dialog ends.
+const mediaLinger = 150 * time.Millisecond
+
+// closeMedia stops the streams, flushes the audio and closes the recording.
+func (s *session) closeMedia(reason string) {
 	if err := s.media.Close(); err != nil {
 		s.log.Warn("media close", "error", err)
 	}

@@ -118,7 +118,11 @@ func (c *Call) openLeg(table *payloadTable, total uint64, i int) (*leg, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newLeg(c.g.cfg.LocalIP, table, c.g.cfg.Codec.PayloadType(), total, ctx)
+	l, err := newLeg(c.g.cfg.LocalIP, table, c.g.cfg.Codec.PayloadType(), total, ctx)
+	if err == nil {
+		l.corruptEvery = uint64(c.g.cfg.CorruptAuthEvery)
+	}
+	return l, err
 }
 
 // Keys returns the match keys the call carries.
@@ -154,6 +158,7 @@ func (c *Call) Report() CallReport {
 			SendErrors: l.stats.sendErrors.Load(),
 			Late:       l.stats.late.Load(),
 			Skipped:    l.stats.skipped.Load(),
+			Corrupted:  l.stats.corrupted.Load(),
 		}
 		if d := l.dst.Load(); d != nil {
 			lr.Remote = d.String()

@@ -38,12 +38,16 @@ type Config struct {
 	Duration    time.Duration // media time per call after activation; default 5s
 	Direction   Direction     // default Inbound
 
-	Codec        tone.Codec    // PCMU (default) or PCMA
-	Ptime        time.Duration // packet interval; default 20ms
-	SRTP         string        // SDES suite (see Suites); empty sends plain RTP
-	CustomerTone float64       // Hz; default 440
-	AgentTone    float64       // Hz; default 1000
-	Amplitude    float64       // peak, fraction of full scale; default tone.DefaultAmplitude
+	Codec tone.Codec    // PCMU (default) or PCMA
+	Ptime time.Duration // packet interval; default 20ms
+	SRTP  string        // SDES suite (see Suites); empty sends plain RTP
+	// CorruptAuthEvery > 0 (with SRTP) spoils the authentication tag of
+	// every CorruptAuthEvery-th packet of each leg; LegReport.Corrupted
+	// counts them.
+	CorruptAuthEvery int
+	CustomerTone     float64 // Hz; default 440
+	AgentTone        float64 // Hz; default 1000
+	Amplitude        float64 // peak, fraction of full scale; default tone.DefaultAmplitude
 
 	// CTIURL, when set, is the admin endpoint (e.g.
 	// http://127.0.0.1:9090/v1/cti) to which each call posts its CTI start

@@ -28,6 +28,9 @@ type leg struct {
 	table *payloadTable
 	ssrc  uint32
 	total uint64 // packets to send before the leg is done
+	// corruptEvery > 0 spoils the SRTP auth tag of every corruptEvery-th
+	// packet, to prove the SRS drops and counts it.
+	corruptEvery uint64
 
 	// Owned by the pacing worker (or by a benchmark) once the leg is added.
 	pkt     []byte
@@ -55,8 +58,8 @@ type leg struct {
 
 // legStats are written by the pacing worker and read by anyone.
 type legStats struct {
-	packets, bytes, sendErrors, late, skipped atomic.Uint64
-	start, stop                               atomic.Int64 // unix nanos of first and last packet
+	packets, bytes, sendErrors, late, skipped, corrupted atomic.Uint64
+	start, stop                                          atomic.Int64 // unix nanos of first and last packet
 }
 
 // newLeg binds a UDP socket on ip (any free port) and prepares the packet
@@ -128,6 +131,10 @@ func (l *leg) build() ([]byte, error) {
 		return nil, err
 	}
 	l.out = out[:0]
+	if l.corruptEvery > 0 && l.n%l.corruptEvery == 0 {
+		out[len(out)-1] ^= 0xff
+		l.stats.corrupted.Add(1)
+	}
 	return out, nil
 }
 

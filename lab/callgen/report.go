@@ -16,8 +16,9 @@ type LegReport struct {
 	Packets    uint64    `json:"packets"`
 	Bytes      uint64    `json:"bytes"`
 	SendErrors uint64    `json:"send_errors"`
-	Late       uint64    `json:"late"`    // sent more than ptime/2 after due
-	Skipped    uint64    `json:"skipped"` // dropped after a stall
+	Late       uint64    `json:"late"`                // sent more than ptime/2 after due
+	Skipped    uint64    `json:"skipped"`             // dropped after a stall
+	Corrupted  uint64    `json:"corrupted,omitempty"` // sent with a spoiled SRTP auth tag
 	Start      time.Time `json:"start,omitzero"`
 	Stop       time.Time `json:"stop,omitzero"`
 }
