@@ -36,12 +36,16 @@ test: deps lint
 test-short:
 	$(GO) test -short -race ./...
 
+# lab: the appliance binary on free loopback ports, two SIPp calls and an SRTP
+# callgen call, every recording checked (~20 s). Artefacts: --keep DIR.
 lab: deps build
 	./bin/cogito-lab lab --edge ./bin/cogito-edge --scenarios lab/sipp
 
+# bench: the hot-path benchmarks (~1 min), then the system ramp (~4-6 min: steps
+# of 400 active calls up to 2400, stopping at the first step that loses packets).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./appliance/... ./lab/...
-	./bin/cogito-lab bench --edge ./bin/cogito-edge
+	./bin/cogito-lab bench --edge ./bin/cogito-edge --start 400 --step 400 --max 2400 --hold 15s --window 8s --baseline-window 4s
 
 fuzz:
 	@for t in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' appliance | sed 's/func //'); do \

@@ -5,6 +5,9 @@
 //	cogito-lab call     place SIPREC calls against an SRS (load, SRTP, CTI)
 //	cogito-lab pcap     write a multi-leg RTP tone pcap for SIPp's pcap_play
 //	cogito-lab analyze  check a WAV's per-channel tone, level and duration
+//	cogito-lab lab      run the appliance binary and prove it end to end
+//	cogito-lab bench    ramp active calls on the appliance until packets are lost
+//	cogito-lab udpsink  a bare UDP reader, the bench's baseline
 //	cogito-lab help     show help for a command
 package main
 
@@ -38,6 +41,9 @@ func commands() []command {
 		{"call", "place SIPREC calls against a recording server", runCall},
 		{"pcap", "write a multi-leg RTP tone pcap for SIPp's play_pcap_audio", runPcap},
 		{"analyze", "report per-channel tone, RMS and duration of a WAV; check expectations", runAnalyze},
+		{"lab", "run the appliance binary and prove it end to end (SIPp, callgen, SRTP)", runLab},
+		{"bench", "ramp concurrent active calls on the appliance binary until packets are lost", runBench},
+		{"udpsink", "a bare UDP reader, the bench's baseline receiver", runUDPSink},
 		{"help", "show help for a command", runHelp},
 	}
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cogito/cogito-edge/lab/edgeproc"
+)
+
+// TestMain lets the test binary stand in for cogito-lab when the bench
+// starts itself as a child (udpsink).
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	code := m.Run()
+	if edgeBuild.path != "" {
+		os.RemoveAll(filepath.Dir(edgeBuild.path))
+	}
+	os.Exit(code)
+}
+
+var edgeBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// edgeBinary builds cogito-edge once for the package's tests; they are
+// skipped when the machine cannot build (no Go toolchain).
+func edgeBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not building and running cogito-edge")
+	}
+	edgeBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "cogito-lab-test-bin-*")
+		if err != nil {
+			edgeBuild.err = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		edgeBuild.path, edgeBuild.err = edgeproc.Build(ctx, dir)
+	})
+	if errors.Is(edgeBuild.err, edgeproc.ErrNoToolchain) {
+		t.Skipf("cannot build cogito-edge in this environment: %v", edgeBuild.err)
+	}
+	if edgeBuild.err != nil {
+		t.Fatal(edgeBuild.err)
+	}
+	return edgeBuild.path
+}
+
+// TestLab runs the lab against a freshly built appliance: SIPp calls when
+// this process may run them (root), the SRTP callgen call always.
+func TestLab(t *testing.T) {
+	bin := edgeBinary(t)
+	var out strings.Builder
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
+	defer cancel()
+	keep := t.TempDir()
+	res, err := runLabCalls(ctx, labOptions{edge: bin, scenarios: "../../lab/sipp", keep: keep, sipp: "sipp", duration: 2 * time.Second}, &out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.ok() {
+		t.Fatal("the lab failed; see the report above")
+	}
+	want := 3
+	if len(res.skipped) > 0 {
+		want = 1
+		t.Logf("skipped: %v", res.skipped)
+	}
+	if len(res.calls) != want {
+		t.Fatalf("%d calls, want %d", len(res.calls), want)
+	}
+	for _, c := range res.calls {
+		if _, err := os.Stat(c.rec.WAV); err != nil || !strings.HasPrefix(c.rec.WAV, keep) {
+			t.Errorf("call %d: recording %q not kept under %s: %v", c.n, c.rec.WAV, keep, err)
+		}
+	}
+	for _, s := range []string{"PASS: ", "channel 0  customer (want 440 Hz): dominant 440 Hz", "SRTP", "appliance stops cleanly"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+}
+
+// TestLabCommand checks the command's flags and its failure on a missing
+// binary.
+func TestLabCommand(t *testing.T) {
+	tests := map[string]struct {
+		args []string
+		code int
+		out  string
+	}{
+		"help":           {[]string{"help", "lab"}, exitOK, "-scenarios"},
+		"bad duration":   {[]string{"lab", "--duration", "10ms"}, exitUsage, ""},
+		"stray argument": {[]string{"lab", "x"}, exitUsage, ""},
+		"no binary":      {[]string{"lab", "--edge", "/nonexistent/cogito-edge", "--no-sipp"}, exitRuntime, ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, out, errs := runCLI(tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.out) {
+				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errs)
+			}
+		})
+	}
+}
