@@ -38,7 +38,12 @@ type Appliance struct {
 	admin  *admin.Server // nil when admin.listen is empty
 
 	started chan struct{} // closed once Run has bound everything
-	mu      sync.Mutex    // guards cfg on Reload and closed
+	// life bounds the parts' goroutines (media clock, gate timers). It
+	// outlives Run's context so calls keep recording while draining, and
+	// Close cancels it last.
+	life    context.Context
+	endLife context.CancelFunc
+	mu      sync.Mutex // guards cfg on Reload and closed
 	closed  bool
 }
 
@@ -57,6 +62,7 @@ func New(cfg *config.Config, opts ...Option) (*Appliance, error) {
 		return nil, fmt.Errorf("appliance: %w", err)
 	}
 	a := &Appliance{cfg: cfg, log: slog.Default(), reg: prometheus.NewRegistry(), started: make(chan struct{})}
+	a.life, a.endLife = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(a)
 	}
@@ -124,11 +130,11 @@ func (a *Appliance) Run(ctx context.Context) error {
 }
 
 func (a *Appliance) start(ctx context.Context) error {
-	if err := a.engine.Start(ctx); err != nil {
+	if err := a.engine.Start(a.life); err != nil {
 		return fmt.Errorf("appliance: media: %w", err)
 	}
 	go func() {
-		if err := a.gate.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		if err := a.gate.Run(a.life); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("gate stopped", "error", err)
 		}
 	}()
@@ -158,10 +164,19 @@ func (a *Appliance) Close() error {
 	drain := a.cfg.DrainTimeout
 	a.mu.Unlock()
 
+	// DESIGN §10: new INVITEs and OPTIONS get 503 so the SBC hunts on, live
+	// calls finish on their own within drain_timeout, the rest get BYE.
 	a.sip.Drain()
-	ctx, cancel := context.WithTimeout(context.Background(), max(drain, time.Second))
+	if n := a.gate.Len(); n > 0 && a.isStarted() {
+		a.log.Info("draining: waiting for live calls to end", "calls", n, "drain_timeout", drain)
+		a.waitCallsEnded(drain)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
 	var errs []error
+	if n := a.gate.Len(); n > 0 {
+		a.log.Info("drain timeout: ending live calls with BYE", "calls", n)
+	}
 	if err := a.gate.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain: %w", err))
 	}
@@ -169,7 +184,35 @@ func (a *Appliance) Close() error {
 	if a.admin != nil {
 		errs = append(errs, a.admin.Close())
 	}
+	a.endLife()
 	return errors.Join(errs...)
+}
+
+// byeTimeout bounds the BYEs sent to calls still live after the drain.
+const byeTimeout = 10 * time.Second
+
+func (a *Appliance) isStarted() bool {
+	select {
+	case <-a.started:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitCallsEnded returns when no session is left or after d.
+func (a *Appliance) waitCallsEnded(d time.Duration) {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for a.gate.Len() > 0 {
+		select {
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Registry is the appliance's Prometheus registry.

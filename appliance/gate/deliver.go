@@ -143,6 +143,7 @@ func (g *Gate) startLocked(s *Session, ev *cti.Event) bool {
 	agentChanged := s.updateCallLocked(ev)
 	switch s.state {
 	case StatePending, StateUnmatched:
+		s.matchedAt = g.clock.Now()
 		g.setStateLocked(s, StateActive, "cti-start")
 		return true
 	case StateActive:

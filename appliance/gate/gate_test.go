@@ -103,6 +103,9 @@ func TestActivationLatency(t *testing.T) {
 	if v := tg.metric(t, "cogito_edge_gate_activation_latency_seconds"); v != 1 {
 		t.Fatalf("histogram count %v", v)
 	}
+	if v := tg.metric(t, "cogito_edge_gate_match_to_active_seconds"); v != 1 {
+		t.Fatalf("match-to-active histogram count %v", v)
+	}
 }
 
 func TestCountsAndGauge(t *testing.T) {

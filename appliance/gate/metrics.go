@@ -20,8 +20,11 @@ type Metrics struct {
 	transitions *prometheus.CounterVec
 	events      *prometheus.CounterVec
 	latency     prometheus.Histogram
-	legErrors   *prometheus.CounterVec
-	cacheSize   prometheus.Gauge
+	// matchLatency is the appliance's own reaction: from the matching CTI
+	// start to the SBC's answer to our re-INVITE.
+	matchLatency prometheus.Histogram
+	legErrors    *prometheus.CounterVec
+	cacheSize    prometheus.Gauge
 }
 
 // NewMetrics creates the gate's collectors and registers them with reg. A
@@ -42,8 +45,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"type", "outcome"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "cogito_edge_gate_activation_latency_seconds",
-			Help:    "Time from Offer to the first successful Leg.Activate.",
+			Help:    "Time from Offer to the first successful Leg.Activate, the wait for the CTI event included.",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
+		}),
+		matchLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "cogito_edge_gate_match_to_active_seconds",
+			Help:    "Time from the matching CTI start to the first successful Leg.Activate (the re-INVITE round trip).",
+			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
 		}),
 		legErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cogito_edge_gate_leg_errors_total",
@@ -59,7 +67,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.sessions.WithLabelValues(string(s))
 	}
 	if reg != nil {
-		reg.MustRegister(m.sessions, m.transitions, m.events, m.latency, m.legErrors, m.cacheSize)
+		reg.MustRegister(m.sessions, m.transitions, m.events, m.latency, m.matchLatency, m.legErrors, m.cacheSize)
 	}
 	return m
 }

@@ -78,6 +78,7 @@ type Session struct {
 	direction      cti.Direction
 	conversationID string
 	activatedAt    time.Time
+	matchedAt      time.Time // the CTI start that (last) matched while idle
 	endedAt        time.Time
 	endReason      string
 	transitions    []Transition

@@ -129,6 +129,9 @@ func (g *Gate) routineSession(s *Session) {
 		if op == opActivate && s.activatedAt.IsZero() {
 			s.activatedAt = g.clock.Now()
 			g.m.latency.Observe(s.activatedAt.Sub(s.offeredAt).Seconds())
+			if !s.matchedAt.IsZero() {
+				g.m.matchLatency.Observe(s.activatedAt.Sub(s.matchedAt).Seconds())
+			}
 			g.log.Info("session activated", "session", s.id, "agent", act.AgentID,
 				"direction", act.Direction, "latency", s.activatedAt.Sub(s.offeredAt))
 		}

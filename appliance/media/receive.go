@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pion/srtp/v3"
@@ -28,6 +30,10 @@ func (st *Stream) routineReceive(wg *sync.WaitGroup) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			if st.closing.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+				st.drainQueued(conn)
+				return
+			}
 			// Unconnected UDP sockets report no ICMP errors; whatever
 			// this is, it concerns one datagram.
 			st.log.Debug("media: read", "err", err)
@@ -39,6 +45,48 @@ func (st *Stream) routineReceive(wg *sync.WaitGroup) {
 		}
 		st.handlePacket(st.rbuf[:n], from, time.Now())
 	}
+}
+
+// drainQueued handles the datagrams already queued on the socket when the
+// session closes: the SBC sends its last packets and the BYE together, and
+// they belong in the recording. It reads without blocking until the queue
+// is empty.
+func (st *Stream) drainQueued(conn *net.UDPConn) {
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	// The expired deadline that woke the reader would fail raw.Read before
+	// it calls the function; the function never waits, so none is needed.
+	_ = conn.SetReadDeadline(time.Time{})
+	_ = raw.Read(func(fd uintptr) bool {
+		for i := 0; i < maxDrain; i++ {
+			n, sa, err := syscall.Recvfrom(int(fd), st.rbuf, syscall.MSG_DONTWAIT)
+			if err != nil || n <= 0 {
+				break
+			}
+			if n == len(st.rbuf) {
+				st.drop(dropBadRTP)
+				continue
+			}
+			st.handlePacket(st.rbuf[:n], sockaddrAddrPort(sa), time.Now())
+		}
+		return true // never wait for more
+	})
+}
+
+// maxDrain bounds drainQueued: a full default socket buffer holds a few
+// hundred RTP packets.
+const maxDrain = 4096
+
+func sockaddrAddrPort(sa syscall.Sockaddr) netip.AddrPort {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+	case *syscall.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+	}
+	return netip.AddrPort{}
 }
 
 // handlePacket runs one datagram through the stream. It never allocates in

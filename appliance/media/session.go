@@ -53,6 +53,7 @@ type Session struct {
 	// frameMu, then mu, then a Stream's mu.
 	mu         sync.Mutex
 	state      sessionState
+	closing    bool // Close has begun: no new streams
 	streams    []*Stream
 	clockZero  time.Time // session clock start, aligned to the engine's tick grid
 	started    bool      // clock started (first Activate)
@@ -143,7 +144,7 @@ func (s *Session) checkRoom() error {
 }
 
 func (s *Session) checkRoomLocked() error {
-	if s.state == stateClosed {
+	if s.state == stateClosed || s.closing {
 		return ErrSessionClosed
 	}
 	if len(s.streams) >= MaxStreams {
@@ -252,6 +253,18 @@ func (s *Session) Close() error {
 }
 
 func (s *Session) close() error {
+	// Let each receiver read what its socket already holds before the
+	// streams stop accepting packets: the deadline wakes a blocked read.
+	s.mu.Lock()
+	s.closing = true // no stream may join while receivers drain
+	draining := slices.Clone(s.streams)
+	s.mu.Unlock()
+	for _, st := range draining {
+		st.closing.Store(true)
+		_ = st.pair.rtp.SetReadDeadline(time.Now())
+	}
+	s.wg.Wait()
+
 	s.mu.Lock()
 	wasActive := s.state == stateActive
 	if !s.pausedAt.IsZero() {

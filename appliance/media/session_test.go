@@ -456,3 +456,27 @@ func TestControlWhileReceiving(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCloseReadsQueuedPackets: packets already delivered to the socket when
+// the session closes (the SBC's last packets race its BYE) are still read
+// and counted, not discarded with the socket.
+func TestCloseReadsQueuedPackets(t *testing.T) {
+	checkNoLeaks(t)
+	e := newTestEngine(t, 8, nil)
+	l := newLiveSession(t, e)
+	st := l.add(t, 0, ChannelExternal, nil)
+	if err := l.s.Activate(); err != nil {
+		t.Fatal(err)
+	}
+	snd := newSender(t, st.Port(), 7, 440, nil)
+	const n = 200
+	for range n {
+		snd.send(snd.packet()) // on loopback the datagram is queued when this returns
+	}
+	if err := l.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s := st.Stats(); s.Packets != n {
+		t.Fatalf("after Close: %d packets counted of %d queued (dropped %v)", s.Packets, n, s.Dropped)
+	}
+}

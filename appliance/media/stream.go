@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -125,6 +126,9 @@ type Stream struct {
 	m    *Metrics
 	log  *slog.Logger
 	rbuf []byte // routineReceive's datagram buffer; only it touches rbuf
+	// closing asks routineReceive to read what the socket still holds and
+	// return (see Session.close).
+	closing atomic.Bool
 
 	// mu guards every field below. routineReceive holds it for one packet,
 	// the session clock for one frame read, control calls briefly; none of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -38,6 +39,9 @@ func cmdRun(ctx context.Context, args []string, s streams) int {
 		return exitUsage
 	}
 	log, level := newLogger(s.err, cfg)
+	// Libraries that log through slog's default (sipgo's transport layer)
+	// then write the same JSON to the journal.
+	slog.SetDefault(log)
 	for _, w := range cfg.Warnings() {
 		log.Warn("config warning", "warning", w)
 	}

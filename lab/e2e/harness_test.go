@@ -30,10 +30,12 @@ var portBase atomic.Int32
 
 // edge is an appliance running in-process for one test.
 type edge struct {
-	t     *testing.T
-	app   *appliance.Appliance
-	cfg   *config.Config
-	admin string
+	t      *testing.T
+	app    *appliance.Appliance
+	cfg    *config.Config
+	admin  string
+	cancel context.CancelFunc // stops Run, as SIGTERM does
+	done   chan error         // Run's result
 }
 
 // startEdge runs an appliance on loopback with ephemeral SIP and admin ports.
@@ -72,18 +74,20 @@ func startEdge(t *testing.T, mutate func(*config.Config)) *edge {
 		cancel()
 		t.Fatal("appliance did not start")
 	}
+	e := &edge{t: t, app: app, cfg: cfg, admin: "http://" + app.AdminAddr(), cancel: cancel, done: make(chan error, 1)}
+	go func() { e.done <- <-done; close(e.done) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil {
+		case err, ok := <-e.done:
+			if ok && err != nil {
 				t.Errorf("appliance.Run: %v", err)
 			}
 		case <-time.After(30 * time.Second):
 			t.Error("appliance did not stop")
 		}
 	})
-	return &edge{t: t, app: app, cfg: cfg, admin: "http://" + app.AdminAddr()}
+	return e
 }
 
 // sip returns the SIP address for a transport, as host:port.
