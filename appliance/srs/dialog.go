@@ -24,6 +24,9 @@ type dialog struct {
 	transport string         // UDP, TCP or TLS, as the INVITE arrived
 	source    string         // where the INVITE came from; reused for TCP/TLS
 	contact   sip.ContactHeader
+	// udpListener is our UDP listening socket's address, which our UDP
+	// requests are sent from (zero for TCP and TLS dialogs).
+	udpListener sip.Addr
 
 	mu           sync.Mutex // guards the fields below
 	remoteTarget sip.Uri
@@ -235,11 +238,15 @@ func (d *dialog) newRequest(method sip.RequestMethod) (*sip.Request, error) {
 // route picks the destination: an open TCP/TLS connection from the SBC is
 // reused (RFC 5923 style), else the remote target or first Route applies.
 func (d *dialog) route(req *sip.Request, ua *sipgo.UserAgent) {
-	if len(d.routes) > 0 {
-		return
-	}
 	network := strings.ToLower(d.transport)
-	if network == "udp" {
+	if network == "udp" && d.udpListener.IP != nil {
+		// Send from our signalling socket: to a destination the listener
+		// has not heard from (a Record-Route hop, a Contact on another
+		// address) sipgo would otherwise open an ephemeral socket per
+		// destination, which SBCs refuse and nothing closes.
+		req.Laddr = d.udpListener
+	}
+	if len(d.routes) > 0 || network == "udp" {
 		return
 	}
 	if c, err := ua.TransportLayer().GetConnection(network, d.source); err == nil && c != nil {
@@ -298,6 +305,7 @@ func (d *dialog) sendAck(c *sipgo.Client, inv *sip.Request, res *sip.Response) e
 		ack.AppendHeader(sip.HeaderClone(r))
 	}
 	ack.SetTransport(inv.Transport())
+	ack.Laddr = inv.Laddr
 	if dst := inv.Destination(); dst != "" {
 		ack.SetDestination(dst)
 	}

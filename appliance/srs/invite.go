@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/gate"
@@ -87,7 +88,7 @@ func (s *Server) onNewSession(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if errors.Is(err, media.ErrPortsExhausted) {
-		s.reject(tx, req, 503, "Service Unavailable", "ports_exhausted", "media port range exhausted: "+err.Error(), retryAfter(s.cfg.RetryAfter))
+		s.reject(tx, req, 503, "Service Unavailable", "ports_exhausted", "media port range exhausted", retryAfter(s.cfg.RetryAfter))
 		return
 	}
 	if err != nil {
@@ -96,12 +97,29 @@ func (s *Server) onNewSession(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 
+	// The gate takes the session before we answer, so that a gate that
+	// refuses it (shutting down) costs a 503 rather than a 200 and a BYE
+	// sent before the SBC's ACK (RFC 3261 §15). A CTI start it already holds
+	// may activate the session at once: our re-INVITE waits for the ACK.
+	gs, err := s.d.Gate.Offer(sess.id, sess.keys.Clone(), sess.info(), sess)
+	if err != nil {
+		s.log.Warn("gate refused session", "call_id", callIDOf(req), "error", err)
+		sess.finish("gate-refused")
+		s.reject(tx, req, 503, "Service Unavailable", "gate_refused", "recorder cannot take sessions now",
+			retryAfter(s.cfg.RetryAfter))
+		return
+	}
+	sess.mu.Lock()
+	sess.gs = gs
+	sess.mu.Unlock()
+
 	// A CANCEL that came before OnCancel is registered makes it return
 	// false; sipgo has sent the 487 then. Responding after that would
 	// replace the 487 that the transaction retransmits with our 200.
 	canceled := make(chan struct{})
-	if !tx.OnCancel(func(*sip.Request) { close(canceled) }) {
-		close(canceled)
+	cancel := sync.OnceFunc(func() { close(canceled) })
+	if !tx.OnCancel(func(*sip.Request) { cancel() }) {
+		cancel() // the callback may have run too: both close through the Once
 	}
 	select {
 	case <-canceled:
@@ -124,21 +142,6 @@ func (s *Server) onNewSession(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	s.m.requests(req.Method, "answered")
 	sess.log.Info("recording session answered inactive", "streams", plan.Accepted(), "keys", sess.keys.Keys())
-
-	gs, err := s.d.Gate.Offer(sess.id, sess.keys.Clone(), sess.info(), sess)
-	if err != nil {
-		s.log.Error("gate refused session", "error", err)
-		s.bye(sess, "gate-refused")
-		return
-	}
-	sess.mu.Lock()
-	sess.gs = gs
-	ended := sess.ended
-	sess.mu.Unlock()
-	if ended {
-		gs.Close(sess.endReason)
-		return
-	}
 	s.awaitAck(sess, tx, res)
 }
 
@@ -205,6 +208,11 @@ func (s *Server) newSession(req *sip.Request, rec *siprec.Recording, plan *negot
 	if err != nil {
 		_ = sess.media.Close()
 		return nil, nil, err
+	}
+	if network := sip.NetworkToLower(req.Transport()); network == "udp" {
+		if ap, ok := s.Addr(network); ok {
+			dlg.udpListener = sip.Addr{IP: ap.Addr().AsSlice(), Port: int(ap.Port())}
+		}
 	}
 	sess.dlg = dlg
 	if err := s.add(sess); err != nil {

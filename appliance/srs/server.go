@@ -156,7 +156,11 @@ func (s *Server) Start(ctx context.Context) error {
 		_ = ua.Close()
 		return fmt.Errorf("srs: server: %w", err)
 	}
-	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(s.log))
+	copts := []sipgo.ClientOption{sipgo.WithClientLogger(s.log)}
+	if host := s.viaHost(); host != "" {
+		copts = append(copts, sipgo.WithClientHostname(host))
+	}
+	client, err := sipgo.NewClient(ua, copts...)
 	if err != nil {
 		_ = ua.Close()
 		return fmt.Errorf("srs: client: %w", err)
@@ -183,6 +187,22 @@ func (s *Server) routes() {
 	s.sip.OnInfo(s.guard(s.onUnsupported))
 	s.sip.OnNotify(s.guard(s.onUnsupported))
 	s.sip.OnNoRoute(s.guard(s.onUnsupported))
+}
+
+// viaHost is the sent-by host of our requests when it must not be the
+// socket's own address: sipgo writes that into Via, and for a listener on
+// 0.0.0.0 (sip.listen's usual form) it is no address the SBC can answer.
+// "" keeps the socket's address.
+func (s *Server) viaHost() string {
+	if s.cfg.Host != "" {
+		return s.cfg.Host
+	}
+	for _, l := range s.cfg.Listen {
+		if ap, err := netip.ParseAddrPort(l.Addr); err == nil && ap.Addr().IsUnspecified() {
+			return s.cfg.MediaAddr.String()
+		}
+	}
+	return ""
 }
 
 // Drain makes new INVITEs and OPTIONS answer 503 so the SBC hunts to another
