@@ -124,7 +124,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 		return errors.Join(err, a.Close())
 	}
 	close(a.started)
-	a.log.Info("cogito-edge running", "summary", a.cfg.Summary())
+	a.log.Info("cogito-edge running", "summary", a.config().Summary())
 	<-ctx.Done()
 	return a.Close()
 }
@@ -186,6 +186,33 @@ func (a *Appliance) Close() error {
 	}
 	a.endLife()
 	return errors.Join(errs...)
+}
+
+// Reload applies what can change on a live appliance (SIGHUP): sip.allow and
+// the gate timers. The log level belongs to the daemon. cfg is the running
+// config with only the live keys replaced (config.ApplyLive).
+func (a *Appliance) Reload(cfg *config.Config) error {
+	allow, err := cfg.SIP.AllowList()
+	if err != nil {
+		return fmt.Errorf("appliance: reload: %w", err)
+	}
+	if err := a.gate.Reconfigure(gateConfig(cfg)); err != nil {
+		return fmt.Errorf("appliance: reload: %w", err)
+	}
+	a.sip.SetAllow(allow)
+	a.mu.Lock()
+	a.cfg = cfg
+	a.mu.Unlock()
+	a.log.Info("reloaded", "sip_allow", cfg.SIP.Allow, "match_timeout", cfg.Gate.MatchTimeout,
+		"early_event_ttl", cfg.Gate.EarlyEventTTL, "end_grace", cfg.Gate.EndGrace)
+	return nil
+}
+
+// config returns the running config.
+func (a *Appliance) config() *config.Config {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg
 }
 
 // byeTimeout bounds the BYEs sent to calls still live after the drain.

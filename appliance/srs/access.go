@@ -32,15 +32,23 @@ func (s *Server) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
 
 func (s *Server) allowed(a netip.Addr) bool {
 	a = a.Unmap()
-	if len(s.cfg.Allow) == 0 {
+	allow := *s.allow.Load()
+	if len(allow) == 0 {
 		return a.IsLoopback()
 	}
-	for _, p := range s.cfg.Allow {
+	for _, p := range allow {
 		if p.Contains(a) {
 			return true
 		}
 	}
 	return false
+}
+
+// SetAllow replaces the source allow-list (sip.allow) on a live server, for
+// SIGHUP. Empty means loopback only.
+func (s *Server) SetAllow(allow []netip.Prefix) {
+	cp := append([]netip.Prefix(nil), allow...)
+	s.allow.Store(&cp)
 }
 
 // sourceAddr is the network source of a received request.

@@ -250,6 +250,9 @@ func (d *dialog) route(req *sip.Request, ua *sipgo.UserAgent) {
 		return
 	}
 	if c, err := ua.TransportLayer().GetConnection(network, d.source); err == nil && c != nil {
+		// The lookup took a reference on the connection; the transaction
+		// takes its own when it sends, so give this one back.
+		c.Ref(-1)
 		req.SetDestination(d.source)
 	}
 }

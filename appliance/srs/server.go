@@ -88,6 +88,7 @@ type Server struct {
 	quit     chan struct{}
 
 	draining atomic.Bool
+	allow    atomic.Pointer[[]netip.Prefix] // sip.allow; swapped on reload
 
 	// base is cancelled by Close: handlers waiting for an ACK stop, and
 	// requests we send (re-INVITE, BYE) are abandoned.
@@ -133,8 +134,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, log: d.Log.With("component", "srs"), m: d.Metrics, d: d, active: make(map[string]*session),
-		base: base, cancelBase: cancel, quit: make(chan struct{})}, nil
+	s := &Server{cfg: cfg, log: d.Log.With("component", "srs"), m: d.Metrics, d: d, active: make(map[string]*session),
+		base: base, cancelBase: cancel, quit: make(chan struct{})}
+	s.SetAllow(cfg.Allow)
+	return s, nil
 }
 
 // Start binds every listener and serves until Close.
