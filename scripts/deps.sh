@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Installs the real protocol peers that `make test`, `make lab` and `make bench`
 # drive. Idempotent; needs root (or sudo) only when something is missing.
+#   sip-tester       SIPp, the SBC in the SIPREC tests and the lab
+#   wireguard-go     the standard WireGuard peer the tunnel interop test runs
+#   wireguard-tools  wg, to configure it (and to check key compatibility)
+#   iproute2         ip, for the interop test's network namespace and veth
+# --no-install-recommends matters: wireguard-tools recommends a kernel image.
 set -euo pipefail
 
 need=()
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+command -v wireguard-go >/dev/null 2>&1 || need+=(wireguard-go)
+command -v wg >/dev/null 2>&1 || need+=(wireguard-tools)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,63 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdh"
-	"crypto/rand"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
+
+	"github.com/cogito/cogito-edge/tunnel"
 )
 
-// WireGuard keys are X25519 keys written as standard base64 of 32 bytes.
-// wg genkey stores the private key already clamped (RFC 7748 §5), so genkey
-// clamps too and its output is byte-for-byte what wg would accept and
-// print. pubkey does not insist on clamping: X25519 clamps anyway, as wg
-// pubkey does.
-
-const keyLen = 32
-
-// newPrivateKey returns a clamped X25519 private key read from rnd.
-func newPrivateKey(rnd io.Reader) ([keyLen]byte, error) {
-	var k [keyLen]byte
-	if _, err := io.ReadFull(rnd, k[:]); err != nil {
-		return k, err
-	}
-	k[0] &= 248
-	k[31] = k[31]&127 | 64
-	return k, nil
-}
-
-// publicKey returns the X25519 public key of a private key.
-func publicKey(priv [keyLen]byte) ([keyLen]byte, error) {
-	var pub [keyLen]byte
-	k, err := ecdh.X25519().NewPrivateKey(priv[:])
-	if err != nil {
-		return pub, err
-	}
-	copy(pub[:], k.PublicKey().Bytes())
-	return pub, nil
-}
-
-// parseKey decodes one base64 key, ignoring surrounding white space (the
-// newline of a key file or of echo).
-func parseKey(text []byte) ([keyLen]byte, error) {
-	var k [keyLen]byte
-	// DecodeString rather than Decode into k: Decode writes past a
-	// destination too small for the input (44 characters can hold 33 bytes).
-	b, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(text)))
-	if err != nil || len(b) != keyLen {
-		return k, errBadKey
-	}
-	copy(k[:], b)
-	return k, nil
-}
-
-var errBadKey = errors.New("want a WireGuard private key: base64 of 32 bytes, as genkey prints it")
-
-func encodeKey(k [keyLen]byte) string { return base64.StdEncoding.EncodeToString(k[:]) }
+// Keys are tunnel's: X25519 in the wg base64 format, clamped on generation,
+// byte-for-byte what wg genkey and wg pubkey print.
 
 // cmdGenkey is "cogito-edge genkey".
 func cmdGenkey(_ context.Context, args []string, s streams) int {
@@ -69,12 +21,12 @@ the file cloud.tunnel.private_key_file names, mode 600:
 	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
-	k, err := newPrivateKey(rand.Reader)
+	k, err := tunnel.GenerateKey()
 	if err != nil {
 		fmt.Fprintf(s.err, "cogito-edge genkey: %v\n", err)
 		return exitFailure
 	}
-	fmt.Fprintln(s.out, encodeKey(k))
+	fmt.Fprintln(s.out, k.String())
 	return exitOK
 }
 
@@ -95,16 +47,11 @@ Reads a WireGuard private key on stdin and prints its public key, as
 		fmt.Fprintf(s.err, "cogito-edge pubkey: read stdin: %v\n", err)
 		return exitFailure
 	}
-	priv, err := parseKey(text)
+	priv, err := tunnel.ParseKey(string(text))
 	if err != nil {
 		fmt.Fprintf(s.err, "cogito-edge pubkey: %v\n", err)
 		return exitFailure
 	}
-	pub, err := publicKey(priv)
-	if err != nil {
-		fmt.Fprintf(s.err, "cogito-edge pubkey: %v\n", err)
-		return exitFailure
-	}
-	fmt.Fprintln(s.out, encodeKey(pub))
+	fmt.Fprintln(s.out, tunnel.PublicKey(priv).String())
 	return exitOK
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"github.com/cogito/cogito-edge/tunnel"
 )
 
 func b64(t *testing.T, hexKey string) string {
@@ -51,7 +53,7 @@ func TestPubkeyRejects(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, out, errs := cli(t, t.Context(), in, "pubkey")
-			if code != exitFailure || out != "" || !strings.Contains(errs, "want a WireGuard private key") {
+			if code != exitFailure || out != "" || !strings.Contains(errs, "not a WireGuard key") {
 				t.Fatalf("got %d %q %q", code, out, errs)
 			}
 		})
@@ -65,7 +67,7 @@ func TestGenkey(t *testing.T) {
 		if code != exitOK || len(out) != 45 || out[44] != '\n' {
 			t.Fatalf("genkey = %d %q", code, out)
 		}
-		k, err := parseKey([]byte(out))
+		k, err := tunnel.ParseKey(out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,15 +86,3 @@ func TestGenkey(t *testing.T) {
 	}
 }
 
-func TestNewPrivateKeyClamps(t *testing.T) {
-	k, err := newPrivateKey(bytes.NewReader(bytes.Repeat([]byte{0xff}, 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if k[0] != 0xf8 || k[31] != 0x7f {
-		t.Fatalf("clamp: %x", k)
-	}
-	if _, err := newPrivateKey(bytes.NewReader(nil)); err == nil {
-		t.Fatal("no error on a short read")
-	}
-}
