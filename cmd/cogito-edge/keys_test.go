@@ -85,4 +85,3 @@ func TestGenkey(t *testing.T) {
 		}
 	}
 }
-
