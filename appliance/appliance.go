@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/admin"
+	"github.com/cogito/cogito-edge/appliance/audiohook"
 	"github.com/cogito/cogito-edge/appliance/config"
 	"github.com/cogito/cogito-edge/appliance/gate"
+	"github.com/cogito/cogito-edge/appliance/ingest"
 	"github.com/cogito/cogito-edge/appliance/media"
 	"github.com/cogito/cogito-edge/appliance/relay"
 	"github.com/cogito/cogito-edge/appliance/srs"
@@ -35,7 +37,9 @@ type Appliance struct {
 	gate   *gate.Gate
 	store  *relay.LocalStore
 	sip    *srs.Server
-	admin  *admin.Server // nil when admin.listen is empty
+	admin  *admin.Server  // nil when admin.listen is empty
+	ingest *ingest.Server // nil when audiohook.listen is empty
+	creds  *audiohook.CredentialStore
 
 	started chan struct{} // closed once Run has bound everything
 	// life bounds the parts' goroutines (media clock, gate timers). It
@@ -102,9 +106,12 @@ func (a *Appliance) build() error {
 		Metrics:  srs.NewMetrics(a.reg),
 		Media:    a.engine,
 		Gate:     a.gate,
-		Recorder: localRecorder{a.store},
+		Recorder: relay.LocalStoreAdapter{LocalStore: a.store},
 	})
 	if err != nil {
+		return err
+	}
+	if err := a.buildIngest(relay.LocalStoreAdapter{LocalStore: a.store}); err != nil {
 		return err
 	}
 	if cfg.Admin.Listen != "" {
@@ -141,6 +148,11 @@ func (a *Appliance) start(ctx context.Context) error {
 	if err := a.sip.Start(ctx); err != nil {
 		return fmt.Errorf("appliance: %w", err)
 	}
+	if a.ingest != nil {
+		if err := a.ingest.Start(ctx); err != nil {
+			return fmt.Errorf("appliance: %w", err)
+		}
+	}
 	if a.admin != nil {
 		if err := a.admin.Start(ctx); err != nil {
 			return fmt.Errorf("appliance: admin: %w", err)
@@ -167,6 +179,9 @@ func (a *Appliance) Close() error {
 	// DESIGN §10: new INVITEs and OPTIONS get 503 so the SBC hunts on, live
 	// calls finish on their own within drain_timeout, the rest get BYE.
 	a.sip.Drain()
+	if a.ingest != nil {
+		a.ingest.Drain()
+	}
 	if n := a.gate.Len(); n > 0 && a.isStarted() {
 		a.log.Info("draining: waiting for live calls to end", "calls", n, "drain_timeout", drain)
 		a.waitCallsEnded(drain)
@@ -180,7 +195,7 @@ func (a *Appliance) Close() error {
 	if err := a.gate.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain: %w", err))
 	}
-	errs = append(errs, a.sip.Close(), a.engine.Close(), a.store.Close(), a.gate.Close())
+	errs = append(errs, a.closeIngest(ctx), a.sip.Close(), a.engine.Close(), a.store.Close(), a.gate.Close())
 	if a.admin != nil {
 		errs = append(errs, a.admin.Close())
 	}
@@ -194,6 +209,10 @@ func (a *Appliance) Close() error {
 func (a *Appliance) Reload(cfg *config.Config) error {
 	allow, err := cfg.SIP.AllowList()
 	if err != nil {
+		return fmt.Errorf("appliance: reload: %w", err)
+	}
+	// Credentials first: a bad file must leave everything as it runs.
+	if err := a.reloadCredentials(); err != nil {
 		return fmt.Errorf("appliance: reload: %w", err)
 	}
 	if err := a.gate.Reconfigure(gateConfig(cfg)); err != nil {
@@ -254,15 +273,4 @@ func (a *Appliance) AdminAddr() string {
 		return ""
 	}
 	return a.admin.Addr().String()
-}
-
-// localRecorder adapts the local store to the SIP side's Recorder.
-type localRecorder struct{ store *relay.LocalStore }
-
-func (l localRecorder) Open(ctx context.Context, meta relay.RecordingMeta) (relay.Recording, error) {
-	r, err := l.store.Open(ctx, meta)
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
 }

@@ -54,18 +54,13 @@ type Config struct {
 	HoldInactive bool
 }
 
-// Recorder opens the recording sinks of a session when it activates.
-type Recorder interface {
-	Open(ctx context.Context, meta relay.RecordingMeta) (relay.Recording, error)
-}
-
 // Deps are the parts the SIP side drives.
 type Deps struct {
 	Log      *slog.Logger
 	Metrics  *Metrics
 	Media    *media.Engine
 	Gate     *gate.Gate
-	Recorder Recorder
+	Recorder relay.Store
 	// Ready reports whether we can take a call beyond SIP's own checks
 	// (CTI source connected, ...). Nil means always.
 	Ready func() error
