@@ -40,6 +40,9 @@ type Appliance struct {
 	admin  *admin.Server  // nil when admin.listen is empty
 	ingest *ingest.Server // nil when audiohook.listen is empty
 	creds  *audiohook.CredentialStore
+	cloud  *cloudLink // nil when nothing needs the cloud (cloud.go)
+
+	version string // reported to the cloud; see WithVersion
 
 	started chan struct{} // closed once Run has bound everything
 	// life bounds the parts' goroutines (media clock, gate timers). It
@@ -96,6 +99,9 @@ func (a *Appliance) build() error {
 	if err != nil {
 		return err
 	}
+	if err := a.buildCloud(); err != nil {
+		return err
+	}
 	a.store = relay.NewLocal(cfg.Recording.Dir, a.log, relay.NewMetrics(a.reg))
 	scfg, err := sipConfig(cfg, maddr)
 	if err != nil {
@@ -107,6 +113,7 @@ func (a *Appliance) build() error {
 		Media:    a.engine,
 		Gate:     a.gate,
 		Recorder: relay.LocalStoreAdapter{LocalStore: a.store},
+		Ready:    a.cloudReady,
 	})
 	if err != nil {
 		return err
@@ -145,6 +152,9 @@ func (a *Appliance) start(ctx context.Context) error {
 			a.log.Error("gate stopped", "error", err)
 		}
 	}()
+	if err := a.startCloud(ctx); err != nil {
+		return err
+	}
 	if err := a.sip.Start(ctx); err != nil {
 		return fmt.Errorf("appliance: %w", err)
 	}
@@ -199,6 +209,7 @@ func (a *Appliance) Close() error {
 	if a.admin != nil {
 		errs = append(errs, a.admin.Close())
 	}
+	errs = append(errs, a.closeCloud())
 	a.endLife()
 	return errors.Join(errs...)
 }

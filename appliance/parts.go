@@ -84,5 +84,5 @@ func (a *Appliance) checks() []admin.Check {
 	}
 	free := a.engine.Ports().Free()
 	out = append(out, admin.Check{Name: "media_ports", OK: free >= 2, Detail: fmt.Sprintf("%d of %d pairs free", free, a.engine.Ports().Size())})
-	return out
+	return append(out, a.cloudChecks()...)
 }

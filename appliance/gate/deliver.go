@@ -139,7 +139,9 @@ func (g *Gate) applyLocked(s *Session, ev *cti.Event) bool {
 // may send only the conversation id) still find it; Deliver then replays the
 // cache for those keys. A duplicate start is ignored even if it taught keys.
 func (g *Gate) startLocked(s *Session, ev *cti.Event) bool {
-	g.addKeysLocked(s, ev.Keys())
+	if g.addKeysLocked(s, ev.Keys()) {
+		g.notifyLocked(s)
+	}
 	agentChanged := s.updateCallLocked(ev)
 	switch s.state {
 	case StatePending, StateUnmatched:

@@ -38,6 +38,7 @@ type Gate struct {
 	live     map[*Session]struct{} // not finished: registered, or ended with a Leg call to come
 	index    map[callkey.Key][]*Session
 	cache    *earlyCache
+	observer Observer // nil: none; see SetObserver
 }
 
 // New validates cfg and returns a gate. A nil log discards, nil metrics are
@@ -111,6 +112,7 @@ func (g *Gate) Offer(id string, keys callkey.Set, info SessionInfo, leg Leg) (*S
 	g.addKeysLocked(s, keys)
 	g.armMatchLocked(s)
 	g.log.Debug("session offered", "session", id, "keys", s.keys.Len(), "source", info.Source)
+	g.notifyLocked(s)
 	g.replayLocked(s)
 	return s, nil
 }
@@ -215,6 +217,7 @@ func (g *Gate) setStateLocked(s *Session, st State, reason string) {
 	}
 	g.m.transitions.WithLabelValues(string(from), string(st)).Inc()
 	g.log.Debug("session state", "session", s.id, "from", from, "to", st, "reason", reason)
+	g.notifyLocked(s)
 }
 
 // endLocked makes s ended, removes it from the registry and the key index,

@@ -129,6 +129,7 @@ func (s *Session) UpdateKeys(keys callkey.Set) {
 		return
 	}
 	if g.addKeysLocked(s, keys) {
+		g.notifyLocked(s)
 		g.replayLocked(s)
 	}
 }

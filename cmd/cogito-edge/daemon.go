@@ -50,7 +50,7 @@ func cmdRun(ctx context.Context, args []string, s streams) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app, err := appliance.New(cfg, appliance.WithLogger(log))
+	app, err := appliance.New(cfg, appliance.WithLogger(log), appliance.WithVersion(v.version))
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailure

@@ -8,6 +8,7 @@
 //	cogito-lab lab      run the appliance binary and prove it end to end
 //	cogito-lab bench    ramp active calls on the appliance until packets are lost
 //	cogito-lab udpsink  a bare UDP reader, the bench's baseline
+//	cogito-lab cloud    the cloud simulator: WireGuard peer, control channel, CTI API
 //	cogito-lab help     show help for a command
 package main
 
@@ -44,6 +45,7 @@ func commands() []command {
 		{"lab", "run the appliance binary and prove it end to end (SIPp, callgen, SRTP)", runLab},
 		{"bench", "ramp concurrent active calls on the appliance binary until packets are lost", runBench},
 		{"udpsink", "a bare UDP reader, the bench's baseline receiver", runUDPSink},
+		{"cloud", "play the Cogito cloud: WireGuard peer, control channel, CTI injection API", runCloud},
 		{"help", "show help for a command", runHelp},
 	}
 }
@@ -79,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: cogito-lab <command> [flags]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'cogito-lab help <command>' for a command's flags.")
 }

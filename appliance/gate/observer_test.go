@@ -1,0 +1,108 @@
+package gate
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cogito/cogito-edge/appliance/callkey"
+	"github.com/cogito/cogito-edge/appliance/cti"
+)
+
+// observed records what an Observer is told, as "state[keys]" lines.
+type observed struct {
+	mu  sync.Mutex
+	log []string
+}
+
+func (o *observed) observe(s Snapshot) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var keys []string
+	for _, k := range s.Keys.Keys() {
+		keys = append(keys, k.Kind.String())
+	}
+	o.log = append(o.log, s.ID+":"+string(s.State)+"["+strings.Join(keys, ",")+"]")
+}
+
+func (o *observed) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return strings.Join(o.log, " ")
+}
+
+func TestObserver(t *testing.T) {
+	tests := map[string]struct {
+		run  func(t *testing.T, tg *testGate)
+		want string
+	}{
+		"offer then SIP hangs up": {
+			run: func(t *testing.T, tg *testGate) {
+				s, _ := tg.offer(t, "s1", ucidKey(ucidHex))
+				s.Close("bye")
+			},
+			want: "s1:pending[ucid] s1:ended[ucid]",
+		},
+		"keys learned later": {
+			run: func(t *testing.T, tg *testGate) {
+				s, _ := tg.offer(t, "s1", ucidKey(ucidHex))
+				s.UpdateKeys(callkey.NewSet(ucidKey(ucidHex))) // nothing new: no call
+				s.UpdateKeys(callkey.NewSet(convKey(conv1)))
+			},
+			want: "s1:pending[ucid] s1:pending[ucid,conversation]",
+		},
+		"start teaches keys, then hold and resume": {
+			run: func(t *testing.T, tg *testGate) {
+				tg.offer(t, "s1", ucidKey(ucidHex))
+				e := ucidEvent(cti.Start, ucidHex, "a1")
+				e.ConversationID = conv1
+				tg.deliver(t, e)
+				tg.deliver(t, ucidEvent(cti.Hold, ucidHex, "a1"))
+				tg.deliver(t, ucidEvent(cti.Hold, ucidHex, "a1")) // ignored: no call
+				tg.deliver(t, ucidEvent(cti.Resume, ucidHex, "a1"))
+			},
+			want: "s1:pending[ucid] s1:pending[ucid,conversation] s1:active[ucid,conversation] " +
+				"s1:held[ucid,conversation] s1:active[ucid,conversation]",
+		},
+		"cached start replayed on offer": {
+			run: func(t *testing.T, tg *testGate) {
+				tg.deliver(t, ev(cti.Start, "a1"))
+				tg.offer(t, "s1", convKey(conv1))
+			},
+			want: "s1:pending[conversation] s1:active[conversation]",
+		},
+		"match timeout with bye": {
+			run: func(t *testing.T, tg *testGate) {
+				tg.offer(t, "s1", ucidKey(ucidHex))
+				tg.clock.Advance(time.Minute)
+				tg.settle()
+			},
+			want: "s1:pending[ucid] s1:unmatched[ucid] s1:ended[ucid]",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			tg := newTestGate(t, Config{MatchTimeout: 30 * time.Second, OnTimeout: Bye})
+			var o observed
+			tg.SetObserver(o.observe)
+			tt.run(t, tg)
+			tg.settle()
+			if got := o.String(); got != tt.want {
+				t.Errorf("observed\n %s\nwant\n %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestObserverRemoved(t *testing.T) {
+	tg := newTestGate(t, Config{})
+	var o observed
+	tg.SetObserver(o.observe)
+	s, _ := tg.offer(t, "s1", ucidKey(ucidHex))
+	tg.SetObserver(nil)
+	s.Close("bye")
+	if got, want := o.String(), "s1:pending[ucid]"; got != want {
+		t.Errorf("observed %q, want %q", got, want)
+	}
+}
