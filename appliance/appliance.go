@@ -37,8 +37,10 @@ type Appliance struct {
 	gate   *gate.Gate
 	store  *relay.LocalStore
 	sip    *srs.Server
-	admin  *admin.Server  // nil when admin.listen is empty
-	ingest *ingest.Server // nil when audiohook.listen is empty
+	admin  *admin.Server     // nil when admin.listen is empty
+	ingest *ingest.Server    // nil when audiohook.listen is empty
+	relay  *relay.CloudStore // nil unless sink is cloud or both
+	ahm    *audiohook.Metrics
 	creds  *audiohook.CredentialStore
 	cloud  *cloudLink // nil when nothing needs the cloud (cloud.go)
 
@@ -103,6 +105,10 @@ func (a *Appliance) build() error {
 		return err
 	}
 	a.store = relay.NewLocal(cfg.Recording.Dir, a.log, relay.NewMetrics(a.reg))
+	store, err := a.buildSinks()
+	if err != nil {
+		return err
+	}
 	scfg, err := sipConfig(cfg, maddr)
 	if err != nil {
 		return err
@@ -112,13 +118,13 @@ func (a *Appliance) build() error {
 		Metrics:  srs.NewMetrics(a.reg),
 		Media:    a.engine,
 		Gate:     a.gate,
-		Recorder: relay.LocalStoreAdapter{LocalStore: a.store},
+		Recorder: store,
 		Ready:    a.cloudReady,
 	})
 	if err != nil {
 		return err
 	}
-	if err := a.buildIngest(relay.LocalStoreAdapter{LocalStore: a.store}); err != nil {
+	if err := a.buildIngest(store); err != nil {
 		return err
 	}
 	if cfg.Admin.Listen != "" {
@@ -205,7 +211,12 @@ func (a *Appliance) Close() error {
 	if err := a.gate.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain: %w", err))
 	}
-	errs = append(errs, a.closeIngest(ctx), a.sip.Close(), a.engine.Close(), a.store.Close(), a.gate.Close())
+	errs = append(errs, a.closeIngest(ctx), a.sip.Close(), a.engine.Close(), a.store.Close())
+	if a.relay != nil {
+		// Before the tunnel goes: the cloud sink flushes through it.
+		errs = append(errs, a.relay.Close())
+	}
+	errs = append(errs, a.gate.Close())
 	if a.admin != nil {
 		errs = append(errs, a.admin.Close())
 	}

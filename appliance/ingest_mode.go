@@ -33,11 +33,20 @@ func (a *Appliance) buildIngest(store relay.Store) error {
 	a.ingest, err = ingest.New(icfg, ingest.Deps{
 		Log:      a.log,
 		Metrics:  ingest.NewMetrics(a.reg),
-		Protocol: audiohook.NewMetrics(a.reg),
+		Protocol: a.audiohookMetrics(),
 		Gate:     a.gate,
 		Store:    store,
 	})
 	return err
+}
+
+// audiohookMetrics is the one audiohook.Metrics of the appliance: the
+// server mode and the cloud sink share it (registering twice panics).
+func (a *Appliance) audiohookMetrics() *audiohook.Metrics {
+	if a.ahm == nil {
+		a.ahm = audiohook.NewMetrics(a.reg)
+	}
+	return a.ahm
 }
 
 // reloadCredentials re-reads audiohook.credentials_file (SIGHUP); a bad
