@@ -43,6 +43,7 @@ type Appliance struct {
 	ahm    *audiohook.Metrics
 	creds  *audiohook.CredentialStore
 	cloud  *cloudLink // nil when nothing needs the cloud (cloud.go)
+	notify *notifier  // sd_notify to systemd (notify.go)
 
 	version string // reported to the cloud; see WithVersion
 
@@ -75,6 +76,7 @@ func New(cfg *config.Config, opts ...Option) (*Appliance, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	a.notify = newNotifier(a.log)
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := a.build(); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
@@ -144,6 +146,7 @@ func (a *Appliance) Run(ctx context.Context) error {
 		return errors.Join(err, a.Close())
 	}
 	close(a.started)
+	a.startNotify()
 	a.log.Info("cogito-edge running", "summary", a.config().Summary())
 	<-ctx.Done()
 	return a.Close()
@@ -194,6 +197,7 @@ func (a *Appliance) Close() error {
 
 	// DESIGN §10: new INVITEs and OPTIONS get 503 so the SBC hunts on, live
 	// calls finish on their own within drain_timeout, the rest get BYE.
+	a.notifyStopping(drain)
 	a.sip.Drain()
 	if a.ingest != nil {
 		a.ingest.Drain()
@@ -222,6 +226,7 @@ func (a *Appliance) Close() error {
 	}
 	errs = append(errs, a.closeCloud())
 	a.endLife()
+	a.waitNotify()
 	return errors.Join(errs...)
 }
 

@@ -5,6 +5,9 @@
 #   wireguard-go     the standard WireGuard peer the tunnel interop test runs
 #   wireguard-tools  wg, to configure it (and to check key compatibility)
 #   iproute2         ip, for the interop test's network namespace and veth
+#   the package test (make package-test, issue 7): debootstrap and
+#   systemd-container (systemd-nspawn) boot a Debian root; lintian, rpmlint,
+#   rpm, gnupg and cpio check the packages; jq and curl read the admin API.
 # --no-install-recommends matters: wireguard-tools recommends a kernel image.
 set -euo pipefail
 
@@ -13,6 +16,17 @@ command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v wireguard-go >/dev/null 2>&1 || need+=(wireguard-go)
 command -v wg >/dev/null 2>&1 || need+=(wireguard-tools)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v systemd-nspawn >/dev/null 2>&1 || need+=(systemd-container)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
+command -v rpmlint >/dev/null 2>&1 || need+=(rpmlint)
+command -v rpm >/dev/null 2>&1 || need+=(rpm)
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)
+command -v cpio >/dev/null 2>&1 || need+=(cpio)
+command -v jq >/dev/null 2>&1 || need+=(jq)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -47,7 +47,8 @@ type worker struct {
 	// mu guards sessions.
 	mu       sync.Mutex
 	sessions []*Session
-	snap     []*Session // the goroutine's copy for one tick, reused
+	snap     []*Session   // the goroutine's copy for one tick, reused
+	lastTick atomic.Int64 // UnixNano of the last tick done; see LastTick
 }
 
 // NewEngine validates cfg and prepares an engine; it binds nothing and
@@ -190,6 +191,23 @@ func (e *Engine) removeSession(s *Session) {
 	e.m.sessions.Dec()
 }
 
+// LastTick returns when the slowest clock worker last finished a tick: a
+// liveness signal for a watchdog (a worker stuck on a session stops the
+// clock of its whole shard). It is the zero time before every worker has
+// ticked once.
+func (e *Engine) LastTick() time.Time {
+	var oldest int64
+	for i, w := range e.workers {
+		if t := w.lastTick.Load(); i == 0 || t < oldest {
+			oldest = t
+		}
+	}
+	if oldest == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, oldest)
+}
+
 // alignClock returns the tick-grid instant at or before now. A session
 // clock starts there, so its frames fall due exactly on worker ticks and
 // wait no extra part of a period.
@@ -223,6 +241,7 @@ func (e *Engine) routineClock(ctx context.Context, w *worker) {
 			s.tick(now)
 		}
 		clear(w.snap) // let closed sessions go
+		w.lastTick.Store(now.UnixNano())
 		next = e.alignClock(now).Add(e.p.period)
 		t.Reset(time.Until(next))
 	}

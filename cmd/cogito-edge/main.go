@@ -4,10 +4,12 @@
 //	cogito-edge run [--config F]           run the appliance (no config: a loopback lab recorder)
 //	cogito-edge check-config --config F    validate a config file
 //	cogito-edge genkey | pubkey            WireGuard keys, as wg genkey / wg pubkey
+//	cogito-edge status [--admin A] [--json] readiness, tunnel, CTI, calls (exit 3: not ready)
 //	cogito-edge calls [--admin A] [--json] list live calls from the admin API
 //	cogito-edge version                    version, commit and build date
 //
-// Exit codes, for scripts: 0 ok, 1 runtime failure, 2 usage or config error.
+// Exit codes, for scripts: 0 ok, 1 runtime failure, 2 usage or config error;
+// status also exits 3 when the appliance runs but is not ready.
 //
 // This package only parses flags and calls into appliance/*; the work is
 // done there (DESIGN §2).
@@ -53,6 +55,7 @@ func commands() []command {
 		{"check-config", "validate a config file and print a summary", cmdCheckConfig},
 		{"genkey", "print a new WireGuard private key (as wg genkey)", cmdGenkey},
 		{"pubkey", "read a private key on stdin, print its public key (as wg pubkey)", cmdPubkey},
+		{"status", "readiness, tunnel, CTI and calls from the admin API", cmdStatus},
 		{"calls", "list live calls from the admin API", cmdCalls},
 		{"version", "print version, commit and build date", cmdVersion},
 	}
@@ -98,7 +101,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `"cogito-edge <command> -h" describes a command.`)
-	fmt.Fprintln(w, "exit codes: 0 ok, 1 runtime failure, 2 usage or config error.")
+	fmt.Fprintln(w, "exit codes: 0 ok, 1 runtime failure, 2 usage or config error;")
+	fmt.Fprintln(w, "status also exits 3 when the appliance runs but is not ready.")
 }
 
 // newFlags returns a flag set whose help text is synopsis, then about, then

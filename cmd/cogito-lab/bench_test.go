@@ -25,10 +25,12 @@ func TestBenchSmoke(t *testing.T) {
 		t.Fatalf("%d rows", len(res.rows))
 	}
 	r := res.rows[0]
-	if !r.clean() || r.sent == 0 || r.recv != r.sent || r.edgeCPU <= 0 || r.rss == 0 || r.window <= 0 {
+	if !r.clean() || r.sent == 0 || r.recv != r.sent || r.edgeCPU < 0 || r.rss == 0 || r.window <= 0 {
 		t.Fatalf("row %+v", r)
 	}
-	if r.base == nil || r.base.pps <= 0 || r.base.cpu <= 0 {
+	// CPU is sampled in clock ticks (10 ms); a 1 s window at 500 pps may
+	// honestly read 0, so only the packet rate is required to be seen.
+	if r.base == nil || r.base.pps <= 0 || r.base.cpu < 0 {
 		t.Fatalf("baseline %+v", r.base)
 	}
 	for _, s := range []string{"calls  pps sent", "highest step with zero loss: 5 calls", "NOT reached"} {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +10,11 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/cogito/cogito-edge/appliance/audiohook"
+	"github.com/cogito/cogito-edge/lab/ahlab"
 	"github.com/cogito/cogito-edge/lab/cloudsim"
 	"github.com/cogito/cogito-edge/tunnel"
 )
@@ -25,21 +29,31 @@ func runCloud(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		address     = fs.String("address", cloudsim.DefaultAddress.String(), "the cloud's tunnel address")
 		peerAddress = fs.String("peer-address", cloudsim.DefaultPeerAddress.String(), "the appliance's tunnel address")
 		controlPort = fs.Uint("control-port", cloudsim.DefaultControlPort, "control-channel port on the tunnel address")
-		api         = fs.String("api", "127.0.0.1:7080", "loopback address of the HTTP API (POST /v1/cti, GET /v1/appliances, GET /v1/tunnel)")
+		api         = fs.String("api", "127.0.0.1:7080", "loopback address of the HTTP API (POST /v1/cti, GET /v1/appliances, GET /v1/tunnel, GET /v1/ingest)")
 		ping        = fs.Duration("ping", cloudsim.DefaultPingInterval, "control-channel ping interval")
 		logLevel    = fs.String("log-level", "info", "debug, info, warn or error (logs go to stderr)")
+		ingest      cloudsim.IngestConfig
+		ingestPort  = fs.Uint("ingest-port", cloudsim.DefaultIngestPort, "AudioHook ingest port on the tunnel address (the appliance's cloud.relay.url)")
 	)
+	fs.StringVar(&ingest.Dir, "ingest-dir", "ingest", "where the AudioHook ingest writes recordings (<dir>/<YYYY-MM-DD>/<conversation>_<session>.wav + .json); empty: no ingest")
+	fs.StringVar(&ingest.Path, "ingest-path", cloudsim.DefaultIngestPath, "the AudioHook ingest's path")
+	fs.StringVar(&ingest.APIKey, "relay-api-key", cloudsim.DefaultRelayAPIKey, "the API key the ingest accepts (the appliance's cloud.relay.api_key)")
+	fs.StringVar(&ingest.SecretFile, "relay-secret-file", "relay.secret", "the relay's client secret, base64; created (mode 600) with a new secret if missing. Give the appliance this file as cloud.relay.client_secret_file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `usage: cogito-lab cloud --key-file F --peer-key KEY [flags]
 
 Plays the Cogito cloud for one appliance: a WireGuard peer on a loopback UDP
-port, the control channel inside the tunnel, and a loopback HTTP API that
-injects CTI events, routed to the appliance that announced the call's keys:
+port; inside the tunnel the control channel and the AudioHook ingest that the
+appliance's relay streams recordings to (stereo WAV + JSON in --ingest-dir);
+and a loopback HTTP API that injects CTI events, routed to the appliance that
+announced the call's keys:
 
   curl -d '{"type":"start","ucid":"004762C169FA480C"}' http://127.0.0.1:7080/v1/cti
+  curl http://127.0.0.1:7080/v1/ingest        # ingested sessions and recordings
 
 On start it prints the appliance-side config (edge.yaml) that points an
-appliance at it. It runs until SIGINT or SIGTERM.
+appliance at it, writing the relay's secret file if need be, then one line
+per ingest event. It runs until SIGINT or SIGTERM.
 
 flags:`)
 		fs.PrintDefaults()
@@ -57,9 +71,32 @@ flags:`)
 	if *keyFile == "" {
 		return usageErr(stderr, "cloud", errors.New("--key-file is required"))
 	}
+	if ingest.Dir != "" {
+		if *ingestPort == 0 || *ingestPort > 65535 {
+			return usageErr(stderr, "cloud", fmt.Errorf("--ingest-port %d: want 1-65535", *ingestPort))
+		}
+		if ingest.SecretFile == "" {
+			return usageErr(stderr, "cloud", errors.New("--relay-secret-file is required with an ingest"))
+		}
+		ingest.Port = uint16(*ingestPort)
+	}
 	if cfg.PrivateKey, err = loadOrCreateKey(*keyFile, stderr); err != nil {
 		fmt.Fprintf(stderr, "cogito-lab cloud: %v\n", err)
 		return exitRuntime
+	}
+	out := &ahLineWriter{w: stdout}
+	if ingest.Dir != "" {
+		if ingest.SecretFile, err = filepath.Abs(ingest.SecretFile); err != nil {
+			return ahRuntimeErr(stderr, "cloud", err)
+		}
+		if ingest.Dir, err = filepath.Abs(ingest.Dir); err != nil {
+			return ahRuntimeErr(stderr, "cloud", err)
+		}
+		if ingest.Secret, err = readSecretFile(ingest.SecretFile); err != nil {
+			return ahRuntimeErr(stderr, "cloud", err)
+		}
+		ingest.OnEvent = func(e ahlab.Event) { out.event(e, false) }
+		cfg.Ingest = ingest
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	sim, err := cloudsim.New(cfg, log, nil)
@@ -71,9 +108,27 @@ flags:`)
 		fmt.Fprintf(stderr, "cogito-lab cloud: %v\n", err)
 		return exitRuntime
 	}
-	fmt.Fprintf(stdout, "# cloud simulator: WireGuard on udp %s, API %s\n", sim.Endpoint(), sim.APIURL())
-	fmt.Fprintf(stdout, "# appliance side (edge.yaml):\n%s", sim.Snippet())
+	if ingest.Dir != "" && ingest.Secret == nil { // New made one: the operator's copy
+		if err := writeSecretFile(ingest.SecretFile, sim.RelaySecret()); err != nil {
+			return ahRuntimeErr(stderr, "cloud", err)
+		}
+		fmt.Fprintf(stderr, "cogito-lab cloud: wrote a new relay client secret to %s\n", ingest.SecretFile)
+	}
+	out.printf("# cloud simulator: WireGuard on udp %s, API %s\n", sim.Endpoint(), sim.APIURL())
+	if sim.Ingest() != nil {
+		out.printf("# AudioHook ingest: %s, recordings in %s\n", sim.RelayURL(), ingest.Dir)
+	}
+	out.printf("# appliance side (edge.yaml):\n%s", sim.Snippet())
 	<-ctx.Done()
+	if err := sim.Close(); err != nil {
+		fmt.Fprintf(stderr, "cogito-lab cloud: close: %v\n", err)
+	}
+	if in := sim.Ingest(); in != nil {
+		for _, r := range in.Recordings() {
+			out.printf("recording %s: %s, %.2fs received, %d gaps, %.2fs duplicates skipped, %s\n",
+				r.ID, r.EndReason, r.ReceivedSeconds, len(r.Gaps), r.DuplicateSeconds, r.WAV)
+		}
+	}
 	return exitOK
 }
 
@@ -113,6 +168,44 @@ func cloudConfig(listenUDP, peerKey, address, peerAddress string, controlPort ui
 	return cfg, level, nil
 }
 
+// readSecretFile reads a base64 client secret file; nil, nil when it does
+// not exist.
+func readSecretFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := audiohook.DecodeSecret(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// writeSecretFile writes a new client secret file (mode 600), base64.
+func writeSecretFile(path string, secret []byte) error {
+	if err := writeNewFile(path, base64.StdEncoding.EncodeToString(secret)+"\n"); err != nil {
+		return fmt.Errorf("relay secret file: %w", err)
+	}
+	return nil
+}
+
+// writeNewFile creates path (mode 600, failing if it exists) with text.
+func writeNewFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // loadOrCreateKey reads a private key file, or writes a new key to it
 // (mode 600) when it does not exist.
 func loadOrCreateKey(path string, stderr io.Writer) (tunnel.Key, error) {
@@ -123,15 +216,7 @@ func loadOrCreateKey(path string, stderr io.Writer) (tunnel.Key, error) {
 	if k, err = tunnel.GenerateKey(); err != nil {
 		return k, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return k, fmt.Errorf("create key file: %w", err)
-	}
-	if _, err := fmt.Fprintln(f, k.String()); err != nil {
-		f.Close()
-		return k, fmt.Errorf("write key file: %w", err)
-	}
-	if err := f.Close(); err != nil {
+	if err := writeNewFile(path, k.String()+"\n"); err != nil {
 		return k, fmt.Errorf("write key file: %w", err)
 	}
 	fmt.Fprintf(stderr, "cogito-lab cloud: wrote a new private key to %s\n", path)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/cti"
+	"github.com/cogito/cogito-edge/lab/ahlab"
 	"github.com/cogito/cogito-edge/lab/edgeproc"
 	"github.com/cogito/cogito-edge/lab/tone"
 )
@@ -38,6 +39,7 @@ type labOptions struct {
 	sipp      string
 	duration  time.Duration
 	noSIPp    bool
+	noCloud   bool
 }
 
 // runLab is `cogito-lab lab`: the whole system end to end on loopback.
@@ -50,6 +52,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.sipp, "sipp", "sipp", "the SIPp binary")
 	fs.DurationVar(&o.duration, "duration", 4*time.Second, "audio per leg of each call")
 	fs.BoolVar(&o.noSIPp, "no-sipp", false, "skip the SIPp calls (callgen only)")
+	fs.BoolVar(&o.noCloud, "no-cloud", false, "skip the cloud path (simulated cloud, tunnel, AudioHook)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `usage: cogito-lab lab [flags]
 
@@ -57,8 +60,16 @@ Proves the whole system on loopback: starts the appliance binary on free ports,
 places an inbound SIPp call (TCP, UCID), an outbound SIPp call (UDP, x-inin-cnv)
 and an SRTP callgen call, activates each with a CTI start on the admin API,
 then checks every recording (channel 0 customer 440 Hz, channel 1 agent
-1000 Hz, duration, no early 2600 Hz) and the appliance's metrics. Exits 1 when
-a check fails. SIPp needs root (raw socket for play_pcap_audio).
+1000 Hz, duration, no early 2600 Hz) and the appliance's metrics.
+
+Then the cloud path, with no admin-API shortcut: the Cogito cloud simulated in
+this process (WireGuard peer, control channel, AudioHook ingest) and a second
+appliance with cti.source cloud and sink both; an inbound SIPp call and a
+Genesys AudioHook call (paused until matched), each activated by a CTI start
+injected at the cloud's API, each recorded locally and relayed through the
+tunnel to the cloud's ingest, whose recordings are checked against the local
+ones. Exits 1 when a check fails. SIPp needs root (raw socket for
+play_pcap_audio).
 
 flags:`)
 		fs.PrintDefaults()
@@ -90,6 +101,7 @@ type labResult struct {
 	dir     string
 	calls   []*labCall
 	global  []check
+	cloud   []check // the cloud path's checks as a whole
 	skipped []string
 }
 
@@ -99,7 +111,7 @@ func (r *labResult) ok() bool {
 			return false
 		}
 	}
-	return allOK(r.global)
+	return allOK(r.global) && allOK(r.cloud)
 }
 
 // runLabCalls runs the lab and prints the report to w. The error is for a
@@ -194,9 +206,18 @@ func runLabCalls(ctx context.Context, o labOptions, w io.Writer) (*labResult, er
 		res.global[len(res.global)-1].detail = err.Error()
 	}
 	printChecks(w, "appliance", res.global)
+	if o.noCloud {
+		res.skipped = append(res.skipped, "the cloud path: --no-cloud")
+	} else if ctx.Err() == nil {
+		calls, cs := runCloudPart(ctx, l, sippWhy, len(plans)+1)
+		res.calls, res.cloud = append(res.calls, calls...), cs
+	}
 	printSummary(w, res, time.Since(started))
-	if temp && !res.ok() {
+	switch {
+	case temp && !res.ok():
 		fmt.Fprintf(w, "artefacts kept for inspection in %s\n", dir)
+	case temp:
+		fmt.Fprintf(w, "artefacts (recordings, ingested recordings, logs) removed with %s: --keep DIR keeps them\n", dir)
 	}
 	return res, nil
 }
@@ -221,6 +242,17 @@ type lab struct {
 	dir       string
 	w         io.Writer
 	scenarios string // directory holding the scenario files
+	// inject delivers a call's CTI start; nil posts it to the appliance's
+	// admin API. The cloud path injects it at the cloud instead.
+	inject func(context.Context, cti.Event) (edgeproc.CTIResult, error)
+}
+
+// postCTI delivers a CTI event the way this lab's appliance takes them.
+func (l *lab) postCTI(ctx context.Context, ev cti.Event) (edgeproc.CTIResult, error) {
+	if l.inject != nil {
+		return l.inject(ctx, ev)
+	}
+	return l.edge.CTI(ctx, ev)
 }
 
 // sippAvailable returns why SIPp calls cannot run, or "".
@@ -248,21 +280,23 @@ type labCall struct {
 	early     int           // early packets per leg, sent while pending
 	tones     [2]float64    // expected on channel 0 (customer) and 1 (agent)
 
-	keys      []string           // as printed: ucid=…, uui=…
-	key       string             // canonical key the appliance lists
-	sentPkts  map[string]uint64  // packets sent per channel (external, internal)
-	session   string             // appliance session id
-	pendingIn time.Duration      // from the INVITE to being listed pending
-	drops     uint64             // datagrams dropped "inactive" while pending
-	ctiAt     time.Time          // when the CTI start was posted
-	cti       edgeproc.CTIResult // the appliance's answer
-	sbcActive time.Time          // when the SBC saw the activation (callgen)
-	rec       edgeproc.Recording // the closed recording
-	analysis  tone.Report        // of its WAV
-	elapsed   time.Duration      // the call's wall time in the lab
-	errs      []string           // the tools' failures
-	checks    []check            // verify's verdicts
-	files     map[string]string  // artefacts worth naming
+	keys      []string            // as printed: ucid=…, uui=…
+	key       string              // canonical key the appliance lists
+	sentPkts  map[string]uint64   // packets sent per channel (external, internal)
+	session   string              // appliance session id
+	pendingIn time.Duration       // from the INVITE to being listed pending
+	drops     uint64              // datagrams dropped "inactive" while pending
+	ctiAt     time.Time           // when the CTI start was posted
+	cti       edgeproc.CTIResult  // the appliance's answer
+	sbcActive time.Time           // when the SBC saw the activation (callgen)
+	rec       edgeproc.Recording  // the closed recording
+	analysis  tone.Report         // of its WAV
+	hook      *ahlab.PlayerReport // the Genesys client's (AudioHook calls)
+	ingest    *labIngest          // what the cloud got (the cloud path)
+	elapsed   time.Duration       // the call's wall time in the lab
+	errs      []string            // the tools' failures
+	checks    []check             // verify's verdicts
+	files     map[string]string   // artefacts worth naming
 }
 
 func newLabCall(title string, dir cti.Direction, sent time.Duration) *labCall {

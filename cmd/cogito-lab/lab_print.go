@@ -56,6 +56,19 @@ func printCall(w io.Writer, c *labCall) {
 				s.Channel, s.Label, s.Codec, srtp, s.Packets, c.sentPkts[s.Channel], s.Lost, s.JitterMS)
 		}
 	}
+	if h := c.hook; h != nil {
+		fmt.Fprintf(w, "  genesys    AudioHook %s, opened paused %v: %v discarded while paused, %v streamed after the resume; %s\n",
+			orDash(h.Media), h.OpenedPaused, h.AudioDiscarded, h.AudioSent, orDash(h.Outcome))
+	}
+	if in := c.ingest; in != nil && in.rec.WAV != "" {
+		fmt.Fprintf(w, "  cloud      %s\n             %s (%d AudioHook session(s), %.2fs received, %d gaps, end %s)\n",
+			in.rec.WAV, in.rec.JSON, len(in.rec.Sessions), in.rec.ReceivedSeconds, len(in.rec.Gaps), orDash(in.rec.EndReason))
+		if len(in.analysis.Channels) == 2 {
+			fmt.Fprintf(w, "  ingested   channel 0 %.0f Hz %v, channel 1 %.0f Hz %v; %d samples per channel; first audio %v after the CTI injection\n",
+				in.analysis.Channels[0].Dominant, toneTime(in.analysis, 0, c.tones[0]), in.analysis.Channels[1].Dominant,
+				toneTime(in.analysis, 1, c.tones[1]), in.samples, in.first.Round(100*time.Microsecond))
+		}
+	}
 	for name, p := range c.files {
 		fmt.Fprintf(w, "  %-10s %s\n", name+" log", p)
 	}
@@ -90,6 +103,9 @@ func printSummary(w io.Writer, r *labResult, elapsed time.Duration) {
 	}
 	if !allOK(r.global) {
 		failed = append(failed, "appliance checks")
+	}
+	if !allOK(r.cloud) {
+		failed = append(failed, "cloud path checks")
 	}
 	fmt.Fprintln(w)
 	for _, s := range r.skipped {

@@ -59,7 +59,9 @@ func edgeBinary(t *testing.T) string {
 }
 
 // TestLab runs the lab against a freshly built appliance: SIPp calls when
-// this process may run them (root), the SRTP callgen call always.
+// this process may run them (root), the SRTP callgen call always, then the
+// cloud path (a SIPREC call and an AudioHook call through the simulated
+// cloud).
 func TestLab(t *testing.T) {
 	bin := edgeBinary(t)
 	var out strings.Builder
@@ -74,9 +76,9 @@ func TestLab(t *testing.T) {
 	if !res.ok() {
 		t.Fatal("the lab failed; see the report above")
 	}
-	want := 3
+	want := 5
 	if len(res.skipped) > 0 {
-		want = 1
+		want = 3 // callgen instead of SIPp on the cloud path
 		t.Logf("skipped: %v", res.skipped)
 	}
 	if len(res.calls) != want {
@@ -87,7 +89,14 @@ func TestLab(t *testing.T) {
 			t.Errorf("call %d: recording %q not kept under %s: %v", c.n, c.rec.WAV, keep, err)
 		}
 	}
-	for _, s := range []string{"PASS: ", "channel 0  customer (want 440 Hz): dominant 440 Hz", "SRTP", "appliance stops cleanly"} {
+	for _, c := range res.calls[len(res.calls)-2:] {
+		if c.ingest == nil || !strings.HasPrefix(c.ingest.rec.WAV, keep) {
+			t.Errorf("call %d: no ingested recording kept under %s", c.n, keep)
+		}
+	}
+	for _, s := range []string{"PASS: ", "channel 0  customer (want 440 Hz): dominant 440 Hz", "SRTP", "appliance stops cleanly",
+		"ok   ingested = the local recording, sample for sample", "ok   paused until the CTI start, resumed by it",
+		"ok   no admin-API shortcut", "== cloud path checks =="} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("report lacks %q", s)
 		}

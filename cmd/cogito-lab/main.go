@@ -8,7 +8,7 @@
 //	cogito-lab lab      run the appliance binary and prove it end to end
 //	cogito-lab bench    ramp active calls on the appliance until packets are lost
 //	cogito-lab udpsink  a bare UDP reader, the bench's baseline
-//	cogito-lab cloud    the cloud simulator: WireGuard peer, control channel, CTI API
+//	cogito-lab cloud    the cloud simulator: WireGuard peer, control channel, AudioHook ingest, CTI API
 //	cogito-lab audiohook-client  stream a WAV or tones to an AudioHook server, as Genesys does
 //	cogito-lab audiohook-server  the cloud's AudioHook ingest, writing WAV + JSON per session
 //	cogito-lab help     show help for a command
@@ -47,7 +47,7 @@ func commands() []command {
 		{"lab", "run the appliance binary and prove it end to end (SIPp, callgen, SRTP)", runLab},
 		{"bench", "ramp concurrent active calls on the appliance binary until packets are lost", runBench},
 		{"udpsink", "a bare UDP reader, the bench's baseline receiver", runUDPSink},
-		{"cloud", "play the Cogito cloud: WireGuard peer, control channel, CTI injection API", runCloud},
+		{"cloud", "play the Cogito cloud: WireGuard peer, control channel, AudioHook ingest, CTI injection API", runCloud},
 		{"audiohook-client", "play a Genesys AudioHook client: stream a stereo WAV or tones to an AudioHook URI", runAudioHookClient},
 		{"audiohook-server", "play the cloud's AudioHook ingest: write each session as stereo WAV + JSON", runAudioHookServer},
 		{"help", "show help for a command", runHelp},

@@ -133,6 +133,10 @@ func NewIngest(cfg IngestConfig) (*Ingest, error) {
 // ingest's ConnContext (Start does).
 func (in *Ingest) Handler() http.Handler { return in.mux }
 
+// ServeHTTP serves what Handler serves: an Ingest is an http.Handler. An
+// http.Server that serves it should take its ConnContext, for Kill.
+func (in *Ingest) ServeHTTP(w http.ResponseWriter, r *http.Request) { in.mux.ServeHTTP(w, r) }
+
 type connKey struct{}
 
 // ConnContext remembers each request's connection, so that Kill can cut

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/cti"
+	"github.com/cogito/cogito-edge/lab/ahlab"
 )
 
 // api is the simulator's loopback HTTP API.
 type api struct {
 	ctrl   *Control
-	health func() any // the tunnel's health; nil without a tunnel
+	health func() any    // the tunnel's health; nil without a tunnel
+	ingest *ahlab.Ingest // nil without an ingest
 	log    *slog.Logger
 }
 
@@ -36,7 +38,20 @@ func (a *api) routes() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, a.health())
 	})
+	mux.HandleFunc("GET /v1/ingest", func(w http.ResponseWriter, _ *http.Request) {
+		if a.ingest == nil {
+			writeError(w, http.StatusNotFound, "no ingest")
+			return
+		}
+		writeJSON(w, http.StatusOK, ingestStatus{Sessions: a.ingest.Sessions(), Recordings: a.ingest.Recordings()})
+	})
 	return mux
+}
+
+// ingestStatus is GET /v1/ingest: the ingest's sessions and recordings.
+type ingestStatus struct {
+	Sessions   []ahlab.Session   `json:"sessions"`
+	Recordings []ahlab.Recording `json:"recordings"`
 }
 
 // postCTI injects one event: 200 with the Delivery, 400 for an event that

@@ -55,6 +55,11 @@ type Config struct {
 	// CheckInterval is the tunnel's polling interval (tests shorten it);
 	// default the tunnel's.
 	CheckInterval time.Duration
+
+	// Ingest is the cloud's AudioHook ingest, where the appliance's relay
+	// streams its recordings (cloud.relay.url); off unless Ingest.Dir is
+	// set.
+	Ingest IngestConfig
 }
 
 // withDefaults validates c and fills its zero fields.
@@ -83,6 +88,11 @@ func (c Config) withDefaults() (Config, error) {
 	if !strings.HasPrefix(c.ControlPath, "/") {
 		return c, fmt.Errorf("%w: control path %q: want /path", ErrConfig, c.ControlPath)
 	}
+	ingest, err := c.Ingest.withDefaults(c.ControlPort)
+	if err != nil {
+		return c, err
+	}
+	c.Ingest = ingest
 	if c.API != "" {
 		ap, err := netip.ParseAddrPort(c.API)
 		if err != nil || !ap.Addr().IsLoopback() {

@@ -14,14 +14,15 @@ import (
 	"github.com/cogito/cogito-edge/tunnel"
 )
 
-// TestSimCloseLeaksNothing: a simulator with a connected appliance,
-// closed, leaves no goroutine behind. Not parallel: it counts the
+// TestSimCloseLeaksNothing: a simulator with its ingest and a connected
+// appliance, closed, leaves no goroutine behind. Not parallel: it counts the
 // process's goroutines.
 func TestSimCloseLeaksNothing(t *testing.T) {
 	base := runtime.NumGoroutine()
 	for range 5 {
 		priv := mustKey(t)
-		sim, err := New(Config{PrivateKey: mustKey(t), PeerPublicKey: tunnel.PublicKey(priv), API: "127.0.0.1:0"}, nil, nil)
+		sim, err := New(Config{PrivateKey: mustKey(t), PeerPublicKey: tunnel.PublicKey(priv), API: "127.0.0.1:0",
+			Ingest: IngestConfig{Dir: t.TempDir()}}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,18 +14,22 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cogito/cogito-edge/appliance/audiohook"
 	"github.com/cogito/cogito-edge/appliance/cti"
+	"github.com/cogito/cogito-edge/lab/ahlab"
 	"github.com/cogito/cogito-edge/tunnel"
 )
 
 // Sim is the simulated cloud: a WireGuard peer, the control-channel server
-// inside its tunnel and a loopback HTTP API. New allocates, Start binds
-// and serves, Close stops it all (also after a failed Start).
+// and the AudioHook ingest inside its tunnel, and a loopback HTTP API. New
+// allocates, Start binds and serves, Close stops it all (also after a
+// failed Start).
 type Sim struct {
-	cfg  Config
-	log  *slog.Logger
-	tun  *tunnel.Tunnel
-	ctrl *Control
+	cfg    Config
+	log    *slog.Logger
+	tun    *tunnel.Tunnel
+	ctrl   *Control
+	ingest *ahlab.Ingest // nil without Config.Ingest.Dir
 
 	mu      sync.Mutex // guards the fields below
 	servers []*http.Server
@@ -46,11 +50,26 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Sim, error) 
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("side", "cloud")
+	var in *ahlab.Ingest
+	if ic := cfg.Ingest; ic.Dir != "" {
+		in, err = ahlab.NewIngest(ahlab.IngestConfig{
+			Dir:         ic.Dir,
+			Credentials: audiohook.StaticCredentials{ic.APIKey: ic.Secret},
+			Path:        ic.Path,
+			Linger:      ic.Linger,
+			Logger:      log,
+			Registerer:  reg,
+			OnEvent:     ic.OnEvent,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cloudsim: ingest: %w", err)
+		}
+	}
 	tun, err := tunnel.New(cfg.tunnelConfig(), log, tunnel.NewMetrics(reg))
 	if err != nil {
 		return nil, fmt.Errorf("cloudsim: %w", err)
 	}
-	return &Sim{cfg: cfg, log: log, tun: tun, ctrl: NewControl(cfg.Control, log)}, nil
+	return &Sim{cfg: cfg, log: log, tun: tun, ctrl: NewControl(cfg.Control, log), ingest: in}, nil
 }
 
 // Start brings the tunnel up and serves the control channel inside it and
@@ -71,12 +90,17 @@ func (s *Sim) Start(ctx context.Context) error {
 	if _, err := s.Serve(s.cfg.ControlPort, mux); err != nil {
 		return err
 	}
+	if s.ingest != nil {
+		if _, err := s.Serve(s.cfg.Ingest.Port, s.ingest); err != nil {
+			return err
+		}
+	}
 	if s.cfg.API != "" {
 		l, err := net.Listen("tcp", s.cfg.API)
 		if err != nil {
 			return fmt.Errorf("cloudsim: API: %w", err)
 		}
-		a := &api{ctrl: s.ctrl, log: s.log, health: func() any { return s.tun.Health() }}
+		a := &api{ctrl: s.ctrl, log: s.log, health: func() any { return s.tun.Health() }, ingest: s.ingest}
 		s.mu.Lock()
 		s.apiAddr = l.Addr()
 		s.mu.Unlock()
@@ -85,13 +109,15 @@ func (s *Sim) Start(ctx context.Context) error {
 		}
 	}
 	s.log.Info("cloud simulator up", "udp", s.Endpoint(), "public_key", s.PublicKey().String(),
-		"control_url", s.ControlURL(), "api", s.APIURL())
+		"control_url", s.ControlURL(), "relay_url", s.RelayURL(), "api", s.APIURL())
 	return nil
 }
 
 // Serve serves h on port of the cloud's tunnel address until Close: the
 // seam for cloud services besides the control channel (the AudioHook
-// ingest). It returns the address served.
+// ingest). A handler with a ConnContext method (an *ahlab.Ingest, whose
+// Kill needs each request's connection) has it set on its http.Server.
+// It returns the address served.
 func (s *Sim) Serve(port uint16, h http.Handler) (netip.AddrPort, error) {
 	ap := netip.AddrPortFrom(s.cfg.Address.Addr(), port)
 	l, err := s.tun.Listen("tcp", ap.String())
@@ -104,8 +130,16 @@ func (s *Sim) Serve(port uint16, h http.Handler) (netip.AddrPort, error) {
 	return ap, nil
 }
 
+// connContexter is a handler that needs its request's connection.
+type connContexter interface {
+	ConnContext(ctx context.Context, c net.Conn) context.Context
+}
+
 func (s *Sim) serve(l net.Listener, h http.Handler) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if cc, ok := h.(connContexter); ok {
+		srv.ConnContext = cc.ConnContext
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -124,8 +158,9 @@ func (s *Sim) serve(l net.Listener, h http.Handler) error {
 	return nil
 }
 
-// Close drops the appliances, stops the servers and the tunnel. It is
-// idempotent.
+// Close drops the appliances, closes the ingest's recordings (waiting up
+// to ingestCloseGrace for live relay sessions to end), stops the servers
+// and the tunnel. It is idempotent.
 func (s *Sim) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -135,13 +170,22 @@ func (s *Sim) Close() error {
 	s.closed = true
 	servers := s.servers
 	s.mu.Unlock()
+	var errs []error
+	if s.ingest != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), ingestCloseGrace)
+		errs = append(errs, s.ingest.Shutdown(ctx))
+		cancel()
+	}
 	_ = s.ctrl.Close()
 	for _, srv := range servers {
-		_ = srv.Close() // hijacked WebSockets were closed by ctrl.Close
+		_ = srv.Close() // hijacked WebSockets were closed by ctrl.Close and the ingest
 	}
 	s.wg.Wait()
-	return s.tun.Close()
+	return errors.Join(append(errs, s.tun.Close())...)
 }
+
+// ingestCloseGrace bounds Close's wait for the relay sessions still live.
+const ingestCloseGrace = 2 * time.Second
 
 // Inject routes a CTI event to the appliances and waits for their acks.
 func (s *Sim) Inject(ctx context.Context, ev cti.Event) (Delivery, error) {
@@ -196,14 +240,23 @@ func (s *Sim) TunnelAddress() netip.Prefix {
 }
 
 // Snippet is the part of the appliance's edge.yaml that points it at this
-// simulator; valid after Start.
+// simulator; valid after Start. With the ingest it streams recordings to
+// the cloud too (sink: both keeps the local copy).
 func (s *Sim) Snippet() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cti:\n  source: cloud\n")
+	if s.ingest != nil {
+		fmt.Fprintf(&b, "sink: both                       # cloud | local | both\n")
+	}
 	fmt.Fprintf(&b, "cloud:\n  tunnel:\n")
 	fmt.Fprintf(&b, "    private_key_file: /etc/cogito-edge/wg.key   # its public key: %s\n", s.cfg.PeerPublicKey)
 	fmt.Fprintf(&b, "    address: %s\n", s.TunnelAddress())
 	fmt.Fprintf(&b, "    peer:\n      public_key: %s\n      endpoint: %s\n", s.PublicKey(), s.Endpoint())
 	fmt.Fprintf(&b, "  control_url: %s\n", s.ControlURL())
+	if s.ingest != nil {
+		ic := s.cfg.Ingest
+		fmt.Fprintf(&b, "  relay:\n    url: %s\n    api_key: %s\n", s.RelayURL(), ic.APIKey)
+		fmt.Fprintf(&b, "    client_secret_file: %s   # base64 of the client secret\n", ic.SecretFile)
+	}
 	return b.String()
 }

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,54 +15,64 @@ import (
 	"github.com/cogito/cogito-edge/appliance/callkey"
 	"github.com/cogito/cogito-edge/appliance/config"
 	"github.com/cogito/cogito-edge/appliance/cti"
+	"github.com/cogito/cogito-edge/lab/ahlab"
 	"github.com/cogito/cogito-edge/lab/tone"
 )
 
 // TestAudioHookServerMode plays Genesys Cloud streaming a conversation to
-// the appliance: the session opens paused (no CTI start yet), resumes on the
-// CTI start, and records the customer's tone on channel 0 and the agent's on
-// channel 1 for as long as audio flowed after the match.
+// the appliance with the lab's Genesys client (ahlab.Player, what
+// `cogito-lab audiohook-client` runs): the session opens paused (no CTI
+// start yet) while the client streams and Genesys-style discards its
+// audio, resumes on the CTI start, and the recording holds exactly the
+// audio sent after the resume, the customer's tone on channel 0 and the
+// agent's on channel 1.
 func TestAudioHookServerMode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end: not in -short")
 	}
 	e := startHookEdge(t, nil)
 	conv := newConversation()
-	var resumedAt atomic.Int64
-	client := hookClient(t, e, func(_ *audiohook.ClientSession, ev audiohook.ClientEvent) {
-		if ev.Type == audiohook.TypeResume && !ev.Paused {
-			resumedAt.CompareAndSwap(0, time.Now().UnixNano())
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	sess, err := client.Open(ctx, audiohook.OpenRequest{
+	const total = 4 * time.Second
+	p, err := ahlab.NewPlayer(ahlab.PlayerConfig{
+		URL:            "ws://" + e.app.IngestAddr() + "/api/v1/audiohook/ws",
+		APIKey:         hookAPIKey,
+		Secret:         hookSecret,
+		OrganizationID: hookOrg,
 		ConversationID: conv,
 		Participant:    audiohook.Participant{ID: "4d7e5b0e-1c7a-4b0e-9c53-2f3a1d9b8e6c", ANI: "tel:+15551230000", DNIS: "tel:+18005550100"},
+		Source:         ahlab.Tones(customerHz, agentHz, total),
 	})
 	if err != nil {
-		t.Fatalf("open: %v", err)
+		t.Fatal(err)
 	}
-	if !sess.Paused() {
-		t.Fatal("opened running without a CTI start: want startPaused")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	type result struct {
+		rep ahlab.PlayerReport
+		err error
 	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := p.Run(ctx)
+		done <- result{rep, err}
+	}()
 	e.waitCall(mustKey(callkey.Conversation(conv)), "pending", 5*time.Second)
-
-	// Stream in real time; the CTI start comes after 1 s.
-	var afterResume int
-	streamTones(t, sess, 200, func(i int) {
-		if i == 50 {
-			e.postCTI(cti.Event{Type: cti.Start, ConversationID: conv, Direction: cti.Inbound, AgentID: "agent-9"})
-		}
-		if resumedAt.Load() != 0 {
-			afterResume += 160
-		}
-	})
-	if resumedAt.Load() == 0 {
-		t.Fatal("never resumed after the CTI start")
+	if err := p.Wait(ctx, func(r ahlab.PlayerReport) bool { return r.AudioDiscarded >= time.Second }); err != nil {
+		t.Fatalf("the player never streamed paused: %v (%+v)", err, p.Snapshot())
 	}
-	if err := sess.Close(ctx, audiohook.CloseEnd); err != nil {
-		t.Fatalf("close: %v", err)
+	ctiAt := time.Now()
+	e.postCTI(cti.Event{Type: cti.Start, ConversationID: conv, Direction: cti.Inbound, AgentID: "agent-9"})
+	res := <-done
+	rep := res.rep
+	if res.err != nil || rep.Outcome != "closed" {
+		t.Fatalf("player: %v (%+v)", res.err, rep)
+	}
+	if !rep.OpenedPaused || len(rep.ResumedAt) != 1 || rep.ResumedAt[0].Before(ctiAt) || len(rep.PausedAt) != 0 {
+		t.Fatalf("opened paused %v, resumed at %v (CTI start at %v), paused at %v: want paused until the CTI start, then running",
+			rep.OpenedPaused, rep.ResumedAt, ctiAt, rep.PausedAt)
+	}
+	if rep.AudioSent+rep.AudioDiscarded != total || rep.AudioSent < total/4 {
+		t.Fatalf("sent %v, discarded %v while paused: want %v in all", rep.AudioSent, rep.AudioDiscarded, total)
 	}
 
 	m, wav := e.recordingByKey(mustKey(callkey.Conversation(conv)), 10*time.Second)
@@ -71,16 +80,18 @@ func TestAudioHookServerMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := time.Duration(afterResume) * time.Second / 8000
-	rep := tone.Analyze(w, tone.AnalyzeOptions{Candidates: []float64{customerHz, agentHz}})
-	if err := rep.Check(
-		tone.Expect{Channel: 0, Freq: customerHz, Duration: sent, Tolerance: 0.05},
-		tone.Expect{Channel: 1, Freq: agentHz, Duration: sent, Tolerance: 0.05},
+	an := tone.Analyze(w, tone.AnalyzeOptions{Candidates: []float64{customerHz, agentHz}})
+	if err := an.Check(
+		tone.Expect{Channel: 0, Freq: customerHz, Duration: rep.AudioSent, Tolerance: 0.05},
+		tone.Expect{Channel: 1, Freq: agentHz, Duration: rep.AudioSent, Tolerance: 0.05},
 	); err != nil {
-		t.Errorf("recording %s: %v (audio sent after the resume: %v)", wav, err, sent)
+		t.Errorf("recording %s: %v (audio sent after the resume: %v)", wav, err, rep.AudioSent)
 	}
-	if m.AgentID != "agent-9" || m.Direction != "inbound" {
-		t.Errorf("manifest agent %q direction %q", m.AgentID, m.Direction)
+	if got := time.Duration(m.SamplesPerChannel) * time.Second / 8000; got != rep.AudioSent {
+		t.Errorf("recording holds %v, the player sent %v after the resume", got, rep.AudioSent)
+	}
+	if m.AgentID != "agent-9" || m.Direction != "inbound" || m.Status != "complete" {
+		t.Errorf("manifest agent %q direction %q status %q", m.AgentID, m.Direction, m.Status)
 	}
 }
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,7 +43,10 @@ type cloudOptions struct {
 	grace        time.Duration // cloud.control_grace; default 30s
 	simPing      time.Duration // the simulator's ping interval; default 1s
 	wrongPeerKey bool          // the appliance gets a peer key that is not the cloud's
-	mutate       func(*config.Config)
+	// sink is the appliance's sink; cloud and both stream recordings
+	// through the tunnel to the simulator's AudioHook ingest. Default local.
+	sink   string
+	mutate func(*config.Config)
 }
 
 // startCloudEdge runs the cloud simulator and an appliance with
@@ -68,19 +72,30 @@ func startCloudEdge(t *testing.T, o cloudOptions) *cloudEdge {
 			t.Logf("cloud simulator log:\n%s", logs.String())
 		}
 	})
-	sim, err := cloudsim.New(cloudsim.Config{
+	simCfg := cloudsim.Config{
 		PrivateKey:    mustTunnelKey(t),
 		PeerPublicKey: tunnel.PublicKey(edgeKey),
 		PacketConn:    udp,
 		Control:       cloudsim.ControlConfig{PingInterval: o.simPing},
 		API:           "127.0.0.1:0",
-	}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
+	}
+	relayed := o.sink == config.SinkCloud || o.sink == config.SinkBoth
+	secretFile := filepath.Join(filepath.Dir(keyFile), "relay.secret")
+	if relayed {
+		simCfg.Ingest = cloudsim.IngestConfig{Dir: t.TempDir(), APIKey: "e2e-relay", SecretFile: secretFile}
+	}
+	sim, err := cloudsim.New(simCfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
 	if err := sim.Start(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+	if relayed { // what the operator writes from the simulator's snippet
+		if err := os.WriteFile(secretFile, []byte(base64.StdEncoding.EncodeToString(sim.RelaySecret())+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	peerKey := sim.PublicKey()
 	if o.wrongPeerKey {
@@ -97,6 +112,10 @@ func startCloudEdge(t *testing.T, o cloudOptions) *cloudEdge {
 			Peer:           config.Peer{PublicKey: peerKey.String(), Endpoint: sim.Endpoint().String(), Keepalive: 25 * time.Second},
 		}
 		c.Cloud.ControlURL = sim.ControlURL()
+		if relayed {
+			c.Sink = o.sink
+			c.Cloud.Relay.URL, c.Cloud.Relay.APIKey, c.Cloud.Relay.ClientSecretFile = sim.RelayURL(), sim.RelayAPIKey(), secretFile
+		}
 		if o.grace != 0 {
 			c.Cloud.ControlGrace = o.grace
 		}

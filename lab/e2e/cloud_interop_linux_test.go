@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,6 +18,8 @@ import (
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/config"
+	"github.com/cogito/cogito-edge/appliance/relay"
+	"github.com/cogito/cogito-edge/lab/ahlab"
 	"github.com/cogito/cogito-edge/lab/callgen"
 	"github.com/cogito/cogito-edge/tunnel"
 	"github.com/cogito/cogito-edge/tunnel/tunneltest"
@@ -22,11 +27,12 @@ import (
 
 // TestCloudInteropWireguardGo: the cloud end is standard WireGuard —
 // Debian's wireguard-go on a TUN device in a network namespace, configured
-// with wg set — with the control-channel server behind it, listening on
-// the namespace's tunnel address. The appliance's netstack tunnel
-// handshakes with it, its control channel comes up through it, and a CTI
-// start injected at the cloud reaches the appliance, which records the
-// call.
+// with wg set — with the control-channel server and the AudioHook ingest
+// behind it, listening on the namespace's tunnel address. The appliance's
+// netstack tunnel handshakes with it, its control channel comes up through
+// it, a CTI start injected at the cloud reaches the appliance, which
+// records the call (sink both) and relays it through the tunnel to the
+// ingest: the same audio, sample for sample.
 func TestCloudInteropWireguardGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end: not in -short")
@@ -36,13 +42,20 @@ func TestCloudInteropWireguardGo(t *testing.T) {
 	edgeKey := mustTunnelKey(t)
 	peer := tunneltest.NewNetnsPeer(t, tunnel.PublicKey(edgeKey))
 	control := netip.AddrPortFrom(peer.Address, 7000)
+	ingest := netip.AddrPortFrom(peer.Address, 7001)
 	// The API listens on the namespace's end of the veth pair, which the
 	// test reaches without the tunnel.
 	api := netip.AddrPortFrom(peer.Endpoint.Addr(), 7080)
-	startNetnsCloud(t, peer, fmt.Sprintf("control=%s api=%s ping=1s", control, api))
+	secret := base64.StdEncoding.EncodeToString([]byte("interop relay secret, 32 bytes!!"))
+	ingestDir := t.TempDir()
+	startNetnsCloud(t, peer, fmt.Sprintf("control=%s api=%s ping=1s ingest=%s dir=%s key=interop secret=%s", control, api, ingest, ingestDir, secret))
 
-	keyFile := filepath.Join(t.TempDir(), "wg.key")
+	dir := t.TempDir()
+	keyFile, secretFile := filepath.Join(dir, "wg.key"), filepath.Join(dir, "relay.secret")
 	if err := os.WriteFile(keyFile, []byte(edgeKey.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	id := fmt.Sprintf("e2e-interop-%d", rand.Uint32())
@@ -56,6 +69,8 @@ func TestCloudInteropWireguardGo(t *testing.T) {
 			Peer:           config.Peer{PublicKey: peer.PublicKey.String(), Endpoint: peer.Endpoint.String(), Keepalive: 25 * time.Second},
 		}
 		c.Cloud.ControlURL = "ws://" + control.String() + "/v1/edge"
+		c.Sink = config.SinkBoth
+		c.Cloud.Relay.URL, c.Cloud.Relay.APIKey, c.Cloud.Relay.ClientSecretFile = "ws://"+ingest.String()+"/audiohook", "interop", secretFile
 	})
 	cloud := cloudAPI{url: "http://" + api.String(), id: id}
 	waitFor(t, 20*time.Second, "the appliance on the control channel through wireguard-go", func() bool {
@@ -76,11 +91,34 @@ func TestCloudInteropWireguardGo(t *testing.T) {
 	if err != nil || rep.Completed != 1 {
 		t.Fatalf("call: %v %v", err, rep.Errors)
 	}
-	checkRecording(t, e, rep.Results[0], d)
+	m := checkRecording(t, e, rep.Results[0], d)
 	waitFor(t, 10*time.Second, "the ended session announced", func() bool {
 		a, ok := cloud.appliance()
 		return ok && len(a.Sessions) == 0
 	})
+	// The relay's recording, through wireguard-go to the ingest.
+	conv := relay.ConversationID(id, relay.RecordingMeta{SessionID: m.SessionID, Keys: m.Keys})
+	var rec ahlab.Recording
+	waitFor(t, 20*time.Second, "the ingested recording", func() bool {
+		res, err := http.Get(cloud.url + "/audiohook/status")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		var st struct{ Recordings []ahlab.Recording }
+		if json.NewDecoder(res.Body).Decode(&st) != nil {
+			return false
+		}
+		for _, r := range st.Recordings {
+			if r.ConversationID == conv && r.Complete {
+				rec = r
+				return true
+			}
+		}
+		return false
+	})
+	_, wav := e.recordingByKey(callKey(rep.Results[0].Keys), time.Second)
+	checkIngested(t, rec, d, wav)
 }
 
 // startNetnsCloud runs this test binary as the control-channel server

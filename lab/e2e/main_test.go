@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cogito/cogito-edge/appliance/audiohook"
+	"github.com/cogito/cogito-edge/lab/ahlab"
 	"github.com/cogito/cogito-edge/lab/cloudsim"
 )
 
@@ -29,8 +31,10 @@ func TestMain(m *testing.M) {
 
 // serveCloud serves the control channel on control (its path /v1/edge)
 // and the simulator's HTTP API on api, spec being "control=IP:port
-// api=IP:port ping=D". It says "ready" on stdout and serves until stdin
-// closes.
+// api=IP:port ping=D"; with "ingest=IP:port dir=D key=K secret=B64" also
+// the AudioHook ingest (path /audiohook) writing to D, its status on the
+// API at /audiohook/status. It says "ready" on stdout and serves until
+// stdin closes.
 func serveCloud(spec string) int {
 	opts := map[string]string{}
 	for f := range strings.FieldsSeq(spec) {
@@ -45,8 +49,35 @@ func serveCloud(spec string) int {
 	ctrl := cloudsim.NewControl(cloudsim.ControlConfig{PingInterval: ping}, nil)
 	mux := http.NewServeMux()
 	mux.Handle("/v1/edge", ctrl)
+	handlers := map[string]http.Handler{opts["control"]: mux, opts["api"]: ctrl.Handler()}
+	if addr := opts["ingest"]; addr != "" {
+		secret, err := audiohook.DecodeSecret(opts["secret"])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "secret:", err)
+			return 1
+		}
+		in, err := ahlab.NewIngest(ahlab.IngestConfig{Dir: opts["dir"], Credentials: audiohook.StaticCredentials{opts["key"]: secret}})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer in.Close()
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if err := in.ServeListener(l); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		api := http.NewServeMux()
+		api.Handle("/", ctrl.Handler())
+		api.Handle("/audiohook/status", in)
+		handlers[opts["api"]] = api
+	}
 	var servers []*http.Server
-	for addr, h := range map[string]http.Handler{opts["control"]: mux, opts["api"]: ctrl.Handler()} {
+	for addr, h := range handlers {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,15 +33,7 @@ const (
 // an inbound call keyed by UCID over TCP and an outbound call keyed by the
 // Genesys conversation id (x-inin-cnv in apkt:header) over UDP.
 func TestSIPpOracle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("SIPp end to end: not in -short")
-	}
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not on PATH: install sip-tester (make deps)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("SIPp's play_pcap_audio needs a raw socket: run as root")
-	}
+	skipWithoutSIPp(t)
 	tests := []struct {
 		name      string
 		scenario  string
@@ -55,50 +48,7 @@ func TestSIPpOracle(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := startEdge(t, nil)
-			dir := t.TempDir()
-			c := sipp.Call{
-				UCID:           fmt.Sprintf("0047%04X69FA480C", rand.IntN(1<<16)),
-				ConversationID: fmt.Sprintf("5f1d2c3b-0a9e-4d8f-9b7a-%012x", rand.Int64N(1<<40)),
-				Labels:         [2]string{fmt.Sprint(739440565 + 10*i), fmt.Sprint(739440566 + 10*i)},
-			}
-			c.UUI = "04FA08" + c.UCID + "C8143030303731323532383131373738303130313234"
-			inj := filepath.Join(dir, "calls.csv")
-			f, err := os.Create(inj)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := sipp.WriteInjection(f, []sipp.Call{c}); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
-			legs := writePcap(t, filepath.Join(dir, "legs.pcap"), tt.tones, legsFor)
-			early := writePcap(t, filepath.Join(dir, "early.pcap"), [2]float64{earlyHz, earlyHz}, 300*time.Millisecond)
-
-			target := netip.MustParseAddrPort(e.sip(tt.transport))
-			opts := sipp.Options{
-				Scenario:  writeScenario(t, dir, tt.scenario),
-				Target:    target,
-				Transport: tt.transport,
-				MediaPort: freeMediaPair(t),
-				LocalPort: freePort(t, tt.transport),
-				Injection: inj,
-				LegsPcap:  legs,
-				EarlyPcap: early,
-				Hold:      legsFor + 500*time.Millisecond,
-				Timeout:   90 * time.Second,
-				TraceDir:  dir,
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd := sipp.Command(ctx, "sipp", opts)
-			cmd.Dir = dir
-			out := &logBuffer{}
-			cmd.Stdout, cmd.Stderr = out, out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sippDone := make(chan error, 1)
-			go func() { sippDone <- cmd.Wait() }()
+			c, dir, wait := startSIPp(t, e, tt.scenario, tt.transport, tt.tones, i)
 
 			key := mustKey(callkey.UCID(c.UCID))
 			ev := cti.Event{Type: cti.Start, UCID: c.UCID, Direction: cti.Inbound, AgentID: "agent-7"}
@@ -114,15 +64,7 @@ func TestSIPpOracle(t *testing.T) {
 				return e.counter("cogito_edge_media_packets_dropped_total", map[string]string{"reason": "inactive"}) >= 30
 			})
 			e.postCTI(ev)
-
-			select {
-			case err := <-sippDone:
-				if err != nil {
-					t.Fatalf("sipp: %v\n%s", err, out.String())
-				}
-			case <-ctx.Done():
-				t.Fatalf("sipp did not finish\n%s", out.String())
-			}
+			wait()
 
 			msgs := sippMessages(t, dir)
 			answer := firstMessage(t, msgs, "SIP/2.0 200 OK", "CSeq: 1 INVITE")
@@ -156,6 +98,94 @@ func TestSIPpOracle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// startSIPp starts SIPp playing an Oracle SBC against e: one call of
+// scenario over transport with fresh keys (labels offset by n), 300 ms of
+// early 2600 Hz media while pending, then its m-lines' tones (caller
+// first) for legsFor. It returns the call's keys, the directory of SIPp's
+// traces, and a function that waits for SIPp to finish and fails the test
+// if it did not succeed.
+func startSIPp(t *testing.T, e *edge, scenario, transport string, tones [2]float64, n int) (sipp.Call, string, func()) {
+	t.Helper()
+	dir := t.TempDir()
+	c := sipp.Call{
+		UCID:           fmt.Sprintf("0047%04X69FA480C", rand.IntN(1<<16)),
+		ConversationID: fmt.Sprintf("5f1d2c3b-0a9e-4d8f-9b7a-%012x", rand.Int64N(1<<40)),
+		Labels:         [2]string{fmt.Sprint(739440565 + 10*n), fmt.Sprint(739440566 + 10*n)},
+	}
+	c.UUI = "04FA08" + c.UCID + "C8143030303731323532383131373738303130313234"
+	inj := filepath.Join(dir, "calls.csv")
+	f, err := os.Create(inj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sipp.WriteInjection(f, []sipp.Call{c}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	legs := writePcap(t, filepath.Join(dir, "legs.pcap"), tones, legsFor)
+	early := writePcap(t, filepath.Join(dir, "early.pcap"), [2]float64{earlyHz, earlyHz}, 300*time.Millisecond)
+
+	target := netip.MustParseAddrPort(e.sip(transport))
+	opts := sipp.Options{
+		Scenario:  writeScenario(t, dir, scenario),
+		Target:    target,
+		Transport: transport,
+		MediaPort: freeMediaPair(t),
+		LocalPort: freePort(t, transport),
+		Injection: inj,
+		LegsPcap:  legs,
+		EarlyPcap: early,
+		Hold:      legsFor + 500*time.Millisecond,
+		Timeout:   90 * time.Second,
+		TraceDir:  dir,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	cmd := sipp.Command(ctx, "sipp", opts)
+	cmd.Dir = dir
+	out := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	sippDone := make(chan error, 1)
+	go func() { sippDone <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cancel() // kills the sipp this test started if it still runs
+		<-sippDone
+	})
+	var once sync.Once
+	return c, dir, func() {
+		t.Helper()
+		once.Do(func() {
+			select {
+			case err := <-sippDone:
+				sippDone <- err // for the cleanup
+				if err != nil {
+					t.Fatalf("sipp: %v\n%s", err, out.String())
+				}
+			case <-ctx.Done():
+				t.Fatalf("sipp did not finish\n%s", out.String())
+			}
+		})
+	}
+}
+
+// skipWithoutSIPp skips a test that needs SIPp and the raw socket its
+// play_pcap_audio opens.
+func skipWithoutSIPp(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("SIPp end to end: not in -short")
+	}
+	if _, err := exec.LookPath("sipp"); err != nil {
+		t.Skip("sipp not on PATH: install sip-tester (make deps)")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("SIPp's play_pcap_audio needs a raw socket: run as root")
 	}
 }
 

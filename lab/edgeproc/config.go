@@ -24,7 +24,11 @@ type Config struct {
 	MediaIP    netip.Addr
 	MediaPorts [2]int
 	// SRTP is media.srtp: allow, require or off ("" leaves the default).
-	SRTP         string
+	SRTP string
+	// CTISource is cti.source ("" is api); Sink is sink ("" is local).
+	// The cloud section they may need goes in ExtraYAML.
+	CTISource    string
+	Sink         string
 	MaxSessions  int
 	RecordingDir string
 	LogLevel     string
@@ -71,8 +75,9 @@ type (
 	}
 )
 
-// YAML renders the config file. Logs are always JSON (Logs parses them),
-// the sink is local and CTI comes from the admin API.
+// YAML renders the config file. Logs are always JSON (Logs parses them);
+// unless the config says otherwise the sink is local and CTI comes from
+// the admin API.
 func (c Config) YAML() ([]byte, error) {
 	if !c.SIP.IsValid() || !c.Admin.IsValid() || !c.MediaIP.IsValid() {
 		return nil, fmt.Errorf("edgeproc: config: SIP, Admin and MediaIP must be set")
@@ -94,8 +99,8 @@ func (c Config) YAML() ([]byte, error) {
 			Ports:   strconv.Itoa(c.MediaPorts[0]) + "-" + strconv.Itoa(c.MediaPorts[1]),
 			SRTP:    c.SRTP,
 		},
-		CTI:       fileCTI{Source: "api"},
-		Sink:      "local",
+		CTI:       fileCTI{Source: orString(c.CTISource, "api")},
+		Sink:      orString(c.Sink, "local"),
 		Recording: fileDir{Dir: c.RecordingDir},
 		Admin:     fileListen{Listen: c.Admin.String()},
 		Log:       fileLog{Level: c.LogLevel, Format: "json"},
@@ -118,6 +123,13 @@ func (c Config) YAML() ([]byte, error) {
 		b.WriteByte('\n')
 	}
 	return b.Bytes(), nil
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // WriteFile writes the config to path (mode 0600).
@@ -159,6 +171,8 @@ func pickConfig(o Options, recDir string) (Config, error) {
 		MediaIP:      o.IP,
 		MediaPorts:   [2]int{lo, lo + n - 1},
 		SRTP:         o.SRTP,
+		CTISource:    o.CTISource,
+		Sink:         o.Sink,
 		MaxSessions:  o.MaxSessions,
 		RecordingDir: recDir,
 		LogLevel:     o.LogLevel,

@@ -60,6 +60,17 @@ func TestConfigYAML(t *testing.T) {
 				t.Errorf("max %d", c.SIP.MaxSessions)
 			}
 		}},
+		"cloud source and sink": {mut: func(c *Config) {
+			c.CTISource, c.Sink = "cloud", "both"
+			c.ExtraYAML = "cloud:\n  tunnel: {private_key_file: /k, address: 10.99.0.2/32, peer: {public_key: " +
+				"\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\", endpoint: \"127.0.0.1:51820\"}}\n" +
+				"  control_url: ws://10.99.0.1:7000/v1/edge\n" +
+				"  relay: {url: ws://10.99.0.1:7001/audiohook, api_key: k, client_secret_file: /s}\n"
+		}, check: func(t *testing.T, c *config.Config) {
+			if c.CTI.Source != "cloud" || c.Sink != "both" || c.Cloud.Relay.URL != "ws://10.99.0.1:7001/audiohook" {
+				t.Errorf("cti %q sink %q relay %+v", c.CTI.Source, c.Sink, c.Cloud.Relay)
+			}
+		}},
 		"no sip":          {mut: func(c *Config) { c.SIP = netip.AddrPort{} }, bad: true},
 		"inverted ports":  {mut: func(c *Config) { c.MediaPorts = [2]int{31000, 30000} }, bad: true},
 		"no recording":    {mut: func(c *Config) { c.RecordingDir = "" }, bad: true},

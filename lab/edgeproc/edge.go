@@ -33,6 +33,12 @@ type Options struct {
 	MaxSessions int
 	// SRTP is media.srtp (allow, require, off); empty keeps the default.
 	SRTP string
+	// CTISource is cti.source, default api; Sink is sink, default local.
+	// With cloud in either, ExtraYAML carries the cloud section, and Start
+	// waits for /readyz, which needs the tunnel and the control channel
+	// up: start the cloud first.
+	CTISource string
+	Sink      string
 	// LogLevel is log.level; default info.
 	LogLevel string
 	// DrainTimeout is drain_timeout, how long SIGTERM lets live calls
