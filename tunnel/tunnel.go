@@ -150,7 +150,7 @@ func (t *Tunnel) start(ctx context.Context) (*running, error) {
 		return nil, fmt.Errorf("tunnel: start: netstack: %w", err)
 	}
 	// From here on dev.Close closes the netstack and the bind too.
-	dev := device.NewDevice(newManualTun(tunDev), t.bind(), deviceLogger(t.log, &t.events))
+	dev := device.NewDevice(newManualTun(tunDev, tnet), t.bind(), deviceLogger(t.log, &t.events))
 	if err := dev.IpcSet(t.s.uapiConfig(ep)); err != nil {
 		dev.Close()
 		return nil, fmt.Errorf("tunnel: start: configure device: %w", err)
