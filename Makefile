@@ -44,9 +44,12 @@ test-short:
 	$(GO) test -short -race ./...
 
 # lab: the appliance binary on free loopback ports, two SIPp calls and an SRTP
-# callgen call; then the cloud path (simulated cloud, a second appliance with
-# cti.source cloud and sink both, a SIPp call and an AudioHook call, CTI
-# injected at the cloud); every recording checked (~35 s). Artefacts: --keep DIR.
+# callgen call; then the whole system with nothing injected by hand (Genesys
+# and the Cogito cloud simulated, the cloud's tracker following the agents, a
+# second appliance with cti.source cloud and sink both behind the tunnel): two
+# SIPp calls and an AudioHook call, each activated by the Genesys call placed
+# with its keys; every recording checked, then a short report (~30 s).
+# Artefacts: --keep DIR.
 lab: deps build
 	./bin/cogito-lab lab --edge ./bin/cogito-edge --scenarios lab/sipp
 

@@ -18,6 +18,7 @@ import (
 	"github.com/cogito/cogito-edge/appliance/admin"
 	"github.com/cogito/cogito-edge/appliance/audiohook"
 	"github.com/cogito/cogito-edge/appliance/config"
+	"github.com/cogito/cogito-edge/appliance/cti/genesys"
 	"github.com/cogito/cogito-edge/appliance/gate"
 	"github.com/cogito/cogito-edge/appliance/ingest"
 	"github.com/cogito/cogito-edge/appliance/media"
@@ -43,7 +44,10 @@ type Appliance struct {
 	ahm    *audiohook.Metrics
 	creds  *audiohook.CredentialStore
 	cloud  *cloudLink // nil when nothing needs the cloud (cloud.go)
-	notify *notifier  // sd_notify to systemd (notify.go)
+	// genesys is direct mode, nil unless cti.source has genesys (genesys.go).
+	genesys     *genesysSource
+	tuneGenesys func(*genesys.Config) // tests only: see withGenesysTuning
+	notify      *notifier             // sd_notify to systemd (notify.go)
 
 	version string // reported to the cloud; see WithVersion
 
@@ -106,6 +110,9 @@ func (a *Appliance) build() error {
 	if err := a.buildCloud(); err != nil {
 		return err
 	}
+	if err := a.buildGenesys(); err != nil {
+		return err
+	}
 	a.store = relay.NewLocal(cfg.Recording.Dir, a.log, relay.NewMetrics(a.reg))
 	store, err := a.buildSinks()
 	if err != nil {
@@ -121,7 +128,7 @@ func (a *Appliance) build() error {
 		Media:    a.engine,
 		Gate:     a.gate,
 		Recorder: store,
-		Ready:    a.cloudReady,
+		Ready:    a.ctiReady,
 	})
 	if err != nil {
 		return err
@@ -164,6 +171,7 @@ func (a *Appliance) start(ctx context.Context) error {
 	if err := a.startCloud(ctx); err != nil {
 		return err
 	}
+	a.startGenesys()
 	if err := a.sip.Start(ctx); err != nil {
 		return fmt.Errorf("appliance: %w", err)
 	}
@@ -224,21 +232,28 @@ func (a *Appliance) Close() error {
 	if a.admin != nil {
 		errs = append(errs, a.admin.Close())
 	}
-	errs = append(errs, a.closeCloud())
+	errs = append(errs, a.closeGenesys(), a.closeCloud())
 	a.endLife()
 	a.waitNotify()
 	return errors.Join(errs...)
 }
 
-// Reload applies what can change on a live appliance (SIGHUP): sip.allow and
-// the gate timers. The log level belongs to the daemon. cfg is the running
-// config with only the live keys replaced (config.ApplyLive).
+// Reload applies what can change on a live appliance (SIGHUP): sip.allow,
+// the gate timers, and the contents of the AudioHook credentials file and
+// the Genesys client secret file. The log level belongs to the daemon. cfg
+// is the running config with only the live keys replaced
+// (config.ApplyLive).
 func (a *Appliance) Reload(cfg *config.Config) error {
 	allow, err := cfg.SIP.AllowList()
 	if err != nil {
 		return fmt.Errorf("appliance: reload: %w", err)
 	}
-	// Credentials first: a bad file must leave everything as it runs.
+	// Credentials first: a bad file must leave everything as it runs. The
+	// Genesys secret is checked with the login service before it replaces
+	// the running one, so it goes first of the two.
+	if err := a.reloadGenesysSecret(); err != nil {
+		return fmt.Errorf("appliance: reload: %w", err)
+	}
 	if err := a.reloadCredentials(); err != nil {
 		return fmt.Errorf("appliance: reload: %w", err)
 	}

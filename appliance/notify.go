@@ -18,8 +18,10 @@ import (
 // with Type=notify the appliance says:
 //
 //	READY=1            once SIP and media are bound and, when configured, the
-//	                   tunnel has a valid handshake and the control channel
-//	                   is connected (systemctl start returns then);
+//	                   tunnel has a valid handshake, the control channel
+//	                   is connected and the Genesys tracker has loaded the
+//	                   users and subscribed its channels (systemctl start
+//	                   returns then);
 //	STATUS=…           live figures, every statusEvery and at each change of
 //	                   phase: calls by state, tunnel handshake age, control
 //	                   channel (systemctl status shows the line);
@@ -226,10 +228,13 @@ func (a *Appliance) healthy(now time.Time) error {
 }
 
 // upForReady returns nil once the parts READY=1 waits for are up: SIP and
-// media are (Run starts the loop after binding them), so it is the tunnel
-// with a valid handshake and the connected control channel, when
-// configured.
+// media are (Run starts the loop after binding them), so it is the Genesys
+// tracker serving (users loaded, channels subscribed), the tunnel with a
+// valid handshake and the connected control channel, when configured.
 func (a *Appliance) upForReady() error {
+	if err := a.genesysReady(); err != nil {
+		return err
+	}
 	if a.cloud == nil {
 		return nil
 	}
@@ -280,6 +285,7 @@ func (a *Appliance) statusLine(waiting error) string {
 			}
 		}
 	}
+	b.WriteString(a.genesysStatusWord())
 	return b.String()
 }
 

@@ -84,5 +84,6 @@ func (a *Appliance) checks() []admin.Check {
 	}
 	free := a.engine.Ports().Free()
 	out = append(out, admin.Check{Name: "media_ports", OK: free >= 2, Detail: fmt.Sprintf("%d of %d pairs free", free, a.engine.Ports().Size())})
-	return append(out, a.cloudChecks()...)
+	out = append(out, a.cloudChecks()...)
+	return append(out, a.genesysChecks()...)
 }

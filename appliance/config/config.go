@@ -91,6 +91,9 @@ type Genesys struct {
 	ClientSecretFile string `yaml:"client_secret_file"`
 	// BaseURL overrides the login and API hosts (lab and tests only).
 	BaseURL string `yaml:"base_url"`
+	// UUIAttribute is the participant attribute read for the UUI when no
+	// call leg carries uuiData; empty is ASAIUUI, "-" reads none.
+	UUIAttribute string `yaml:"uui_attribute"`
 }
 
 // Cloud is the link to the Cogito cloud: the tunnel, the control channel

@@ -30,6 +30,9 @@ func (c *Config) validateCTI(r *report) {
 			r.add("cti.genesys.base_url", ErrAddress, "%q: %v", g.BaseURL, err)
 		}
 	}
+	if a := g.UUIAttribute; len(a) > 128 || strings.ContainsFunc(a, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		r.add("cti.genesys.uui_attribute", ErrEnum, "%.40q: want a participant attribute name such as ASAIUUI, or - for none", a)
+	}
 	if src.Has(SourceGenesys) {
 		requires(r, "cti.source", "genesys", map[string]string{
 			"cti.genesys.region":             g.Region,

@@ -16,7 +16,13 @@ const callsAbout = `
 Lists the live calls of a running appliance from its admin API
 (GET /v1/calls): id, state, direction, age, match keys, and per-stream
 packet and loss counters when the appliance reports them. --json prints the
-API's JSON as is, for scripts.`
+API's JSON as is, for scripts.
+
+Exit codes:
+  0  the list was printed (it may be empty)
+  1  no answer from the admin API (not running, or admin.listen differs),
+     or an error answer
+  2  usage error`
 
 // callView is the part of a gate session snapshot the table shows. Fields
 // the API adds are ignored, fields it lacks show as "-", so the CLI does not

@@ -17,7 +17,11 @@ warnings, if any, go to stderr. On failure prints every problem on stderr,
 one a line as file:line: key: reason, and exits 2.
 
 --no-file-checks skips the file checks, for a build host that validates a
-config before it ships with its secrets.`
+config before it ships with its secrets.
+
+Exit codes:
+  0  the config is valid (warnings do not change this)
+  2  the config is not valid, or a bad flag`
 
 // cmdCheckConfig is "cogito-edge check-config".
 func cmdCheckConfig(_ context.Context, args []string, s streams) int {

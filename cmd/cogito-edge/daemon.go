@@ -24,7 +24,13 @@ UDP+TCP 127.0.0.1:5060, media 127.0.0.1:20000-20999, CTI events on the admin
 API 127.0.0.1:9090, recordings in ./recordings.
 
 Logs are JSON (or text, log.format) on stderr, which systemd sends to the
-journal.`
+journal.
+
+Exit codes:
+  0  stopped by SIGINT or SIGTERM, after the drain
+  1  runtime failure: a socket cannot be bound, a part failed
+  2  bad flag, or a config that does not load, validate or pass the file
+     checks (the Go runtime also exits 2 when it panics)`
 
 // cmdRun is "cogito-edge run".
 func cmdRun(ctx context.Context, args []string, s streams) int {

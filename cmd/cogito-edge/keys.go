@@ -17,7 +17,9 @@ func cmdGenkey(_ context.Context, args []string, s streams) int {
 Prints a new WireGuard private key (base64), as "wg genkey" does. Keep it in
 the file cloud.tunnel.private_key_file names, mode 600:
 
-  umask 077; cogito-edge genkey > /etc/cogito-edge/wg.key`)
+  umask 077; cogito-edge genkey > /etc/cogito-edge/wg.key
+
+Exit codes: 0 printed; 1 no randomness from the system; 2 usage error.`)
 	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
@@ -36,7 +38,10 @@ func cmdPubkey(_ context.Context, args []string, s streams) int {
 Reads a WireGuard private key on stdin and prints its public key, as
 "wg pubkey" does; give the public key to the cloud side of the tunnel:
 
-  cogito-edge pubkey < /etc/cogito-edge/wg.key`)
+  cogito-edge pubkey < /etc/cogito-edge/wg.key
+
+Exit codes: 0 printed; 1 stdin cannot be read; 2 stdin is not a WireGuard
+private key, or a usage error.`)
 	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
@@ -49,8 +54,9 @@ Reads a WireGuard private key on stdin and prints its public key, as
 	}
 	priv, err := tunnel.ParseKey(string(text))
 	if err != nil {
+		// The input is wrong: fix it, do not retry.
 		fmt.Fprintf(s.err, "cogito-edge pubkey: %v\n", err)
-		return exitFailure
+		return exitUsage
 	}
 	fmt.Fprintln(s.out, tunnel.PublicKey(priv).String())
 	return exitOK

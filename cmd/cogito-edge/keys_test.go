@@ -53,7 +53,7 @@ func TestPubkeyRejects(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, out, errs := cli(t, t.Context(), in, "pubkey")
-			if code != exitFailure || out != "" || !strings.Contains(errs, "not a WireGuard key") {
+			if code != exitUsage || out != "" || !strings.Contains(errs, "not a WireGuard key") {
 				t.Fatalf("got %d %q %q", code, out, errs)
 			}
 		})

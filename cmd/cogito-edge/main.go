@@ -100,7 +100,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, `"cogito-edge <command> -h" describes a command.`)
+	fmt.Fprintln(w, `"cogito-edge help <command>" or "cogito-edge <command> -h" describes a command.`)
 	fmt.Fprintln(w, "exit codes: 0 ok, 1 runtime failure, 2 usage or config error;")
 	fmt.Fprintln(w, "status also exits 3 when the appliance runs but is not ready.")
 }

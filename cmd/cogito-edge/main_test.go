@@ -37,6 +37,10 @@ func TestDispatch(t *testing.T) {
 		"pubkey -h":        {[]string{"pubkey", "-h"}, exitOK, "wg pubkey", "", true},
 		"calls -h":         {[]string{"calls", "-h"}, exitOK, "-admin address", "", true},
 		"version -h":       {[]string{"version", "-h"}, exitOK, "build date", "", true},
+		"status -h":        {[]string{"status", "-h"}, exitOK, "3  running but not ready", "", true},
+		"help status":      {[]string{"help", "status"}, exitOK, "usage: cogito-edge status", "", true},
+		"help unknown":     {[]string{"help", "frobnicate"}, exitUsage, "", `unknown command "frobnicate"`, false},
+		"bad key":          {[]string{"pubkey"}, exitUsage, "", "not a WireGuard key", false},
 		"bad flag":         {[]string{"run", "--colour"}, exitUsage, "", "flag provided but not defined: -colour", false},
 		"stray argument":   {[]string{"genkey", "extra"}, exitUsage, "", `unexpected argument "extra"`, false},
 		"run missing file": {[]string{"run", "--config", "/nonexistent/edge.yaml"}, exitUsage, "", "no such file", false},
@@ -72,4 +76,36 @@ func TestRunStops(t *testing.T) {
 		!strings.Contains(errs, "sip udp:127.0.0.1:5060,tcp:127.0.0.1:5060") {
 		t.Fatalf("log:\n%s", errs)
 	}
+}
+
+// Every command answers "help X" and "X -h" the same way: its usage line,
+// what it does and its exit codes on stdout, exit 0, nothing on stderr.
+func TestHelpEveryCommand(t *testing.T) {
+	for _, c := range commands() {
+		for _, args := range [][]string{{"help", c.name}, {c.name, "-h"}, {c.name, "--help"}} {
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				code, out, errs := cli(t, t.Context(), "", args...)
+				if code != exitOK || errs != "" {
+					t.Fatalf("exit %d, stderr %q", code, errs)
+				}
+				for _, want := range []string{"usage: cogito-edge " + c.name, "Exit codes", "0 ", "2 "} {
+					if !strings.Contains(out, want) {
+						t.Errorf("help lacks %q:\n%s", want, out)
+					}
+				}
+				if len(strings.Split(strings.TrimSpace(out), "\n")) < 3 {
+					t.Errorf("help too short:\n%s", out)
+				}
+			})
+		}
+		if !strings.Contains(usageText(t), "  "+c.name+" ") {
+			t.Errorf("the command list lacks %s", c.name)
+		}
+	}
+}
+
+func usageText(t *testing.T) string {
+	t.Helper()
+	_, out, _ := cli(t, t.Context(), "", "help")
+	return out
 }

@@ -25,8 +25,9 @@ const exitNotReady = 3
 const statusAbout = `
 Shows whether a running appliance can take calls, from its admin API:
 the readiness checks (GET /readyz: SIP, media ports, tunnel, cloud control
-channel), the live calls by state (GET /v1/calls), and from GET /metrics the
-tunnel's handshake age, the CTI events by outcome and the uptime.
+channel, Genesys tracker), the live calls by state (GET /v1/calls), and from
+GET /metrics the tunnel's handshake age, the Genesys tracker's agents,
+channels and last event, the CTI events by outcome and the uptime.
 
 Exit codes, for scripts and monitoring:
   0  running and ready: the SBC's OPTIONS get 200
@@ -40,13 +41,14 @@ Exit codes, for scripts and monitoring:
 
 // statusReport is what status shows; --json prints it as is.
 type statusReport struct {
-	Admin         string        `json:"admin"`
-	Ready         bool          `json:"ready"`
-	Checks        []statusCheck `json:"checks"`
-	Calls         callCounts    `json:"calls"`
-	Tunnel        *tunnelStatus `json:"tunnel,omitempty"` // nil: no tunnel configured
-	CTI           ctiStatus     `json:"cti"`
-	UptimeSeconds float64       `json:"uptime_seconds,omitempty"`
+	Admin         string         `json:"admin"`
+	Ready         bool           `json:"ready"`
+	Checks        []statusCheck  `json:"checks"`
+	Calls         callCounts     `json:"calls"`
+	Tunnel        *tunnelStatus  `json:"tunnel,omitempty"`  // nil: no tunnel configured
+	Genesys       *genesysStatus `json:"genesys,omitempty"` // nil: no cti.source genesys
+	CTI           ctiStatus      `json:"cti"`
+	UptimeSeconds float64        `json:"uptime_seconds,omitempty"`
 }
 
 // statusCheck is one /readyz check.
@@ -208,6 +210,7 @@ func (r *statusReport) fromMetrics(families map[string]*dto.MetricFamily, now ti
 			}
 		}
 	}
+	r.Genesys = genesysFromMetrics(gauge)
 	if c, ok := gauge("cogito_edge_control_connected"); ok {
 		connected := c == 1
 		r.CTI.ControlConnected = &connected
@@ -244,6 +247,9 @@ func printStatus(w io.Writer, r *statusReport) {
 	fmt.Fprintln(w, "calls:  "+r.Calls.String())
 	fmt.Fprintln(w, "tunnel: "+r.Tunnel.String())
 	fmt.Fprintln(w, "cti:    "+r.CTI.String())
+	if r.Genesys != nil {
+		fmt.Fprintln(w, "genesys: "+r.Genesys.String())
+	}
 }
 
 // String is "3 (active 2, pending 1)".

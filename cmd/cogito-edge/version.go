@@ -78,7 +78,7 @@ func (v versionInfo) String() string {
 
 // cmdVersion is "cogito-edge version".
 func cmdVersion(_ context.Context, args []string, s streams) int {
-	fs := newFlags("version", "", "Prints the version, commit, build date and Go version.")
+	fs := newFlags("version", "", "Prints the version, commit, build date and Go version.\n\nExit codes: 0 printed; 2 usage error.")
 	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}

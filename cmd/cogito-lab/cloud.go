@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/audiohook"
@@ -38,6 +39,12 @@ func runCloud(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&ingest.Dir, "ingest-dir", "ingest", "where the AudioHook ingest writes recordings (<dir>/<YYYY-MM-DD>/<conversation>_<session>.wav + .json); empty: no ingest")
 	fs.StringVar(&ingest.Path, "ingest-path", cloudsim.DefaultIngestPath, "the AudioHook ingest's path")
 	fs.StringVar(&ingest.APIKey, "relay-api-key", cloudsim.DefaultRelayAPIKey, "the API key the ingest accepts (the appliance's cloud.relay.api_key)")
+	var gen cloudsim.GenesysConfig
+	fs.StringVar(&gen.BaseURL, "genesys-url", "", "run the Genesys CTI tracker against this base URL (cogito-lab genesys) and forward its events to the appliance; empty: off")
+	fs.StringVar(&gen.Region, "genesys-region", "", "run the Genesys CTI tracker against a real organization in this region (usw2, us-west-2, mypurecloud.com) instead")
+	fs.StringVar(&gen.ClientID, "genesys-client-id", labGenesysClientID, "the tracker's OAuth client id")
+	fs.StringVar(&gen.ClientSecret, "genesys-client-secret", labGenesysClientSecret, "the tracker's OAuth client secret (the lab's; see --genesys-client-secret-file)")
+	genSecretFile := fs.String("genesys-client-secret-file", "", "read the tracker's OAuth client secret from this file instead")
 	fs.StringVar(&ingest.SecretFile, "relay-secret-file", "relay.secret", "the relay's client secret, base64; created (mode 600) with a new secret if missing. Give the appliance this file as cloud.relay.client_secret_file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `usage: cogito-lab cloud --key-file F --peer-key KEY [flags]
@@ -50,6 +57,14 @@ announced the call's keys:
 
   curl -d '{"type":"start","ucid":"004762C169FA480C"}' http://127.0.0.1:7080/v1/cti
   curl http://127.0.0.1:7080/v1/ingest        # ingested sessions and recordings
+
+With --genesys-url (or --genesys-region) it also plays the cloud's Genesys
+integration: the CTI tracker follows every agent's calls there and forwards
+each event to the appliance the same way, one line per event:
+
+  cogito-lab genesys &                          # prints its base URL and client
+  cogito-lab cloud ... --genesys-url http://127.0.0.1:8081
+  curl http://127.0.0.1:7080/v1/genesys         # the tracker's state and events
 
 On start it prints the appliance-side config (edge.yaml) that points an
 appliance at it, writing the relay's secret file if need be, then one line
@@ -98,6 +113,17 @@ flags:`)
 		ingest.OnEvent = func(e ahlab.Event) { out.event(e, false) }
 		cfg.Ingest = ingest
 	}
+	if gen.BaseURL != "" || gen.Region != "" {
+		if *genSecretFile != "" {
+			b, err := os.ReadFile(*genSecretFile)
+			if err != nil {
+				return ahRuntimeErr(stderr, "cloud", err)
+			}
+			gen.ClientSecret = strings.TrimSpace(string(b))
+		}
+		gen.OnForward = func(f cloudsim.Forward) { out.printf("%s\n", forwardLine(f)) }
+		cfg.Genesys = gen
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	sim, err := cloudsim.New(cfg, log, nil)
 	if err != nil {
@@ -117,6 +143,9 @@ flags:`)
 	out.printf("# cloud simulator: WireGuard on udp %s, API %s\n", sim.Endpoint(), sim.APIURL())
 	if sim.Ingest() != nil {
 		out.printf("# AudioHook ingest: %s, recordings in %s\n", sim.RelayURL(), ingest.Dir)
+	}
+	if st, ok := sim.GenesysStatus(); ok {
+		out.printf("# Genesys CTI tracker: token %s, API %s; one line per event forwarded\n", st.TokenURL, st.API)
 	}
 	out.printf("# appliance side (edge.yaml):\n%s", sim.Snippet())
 	<-ctx.Done()
@@ -221,4 +250,29 @@ func loadOrCreateKey(path string, stderr io.Writer) (tunnel.Key, error) {
 	}
 	fmt.Fprintf(stderr, "cogito-lab cloud: wrote a new private key to %s\n", path)
 	return k, nil
+}
+
+// forwardLine is one line of the output for an event the Genesys tracker
+// forwarded: the event, then each appliance's answer.
+func forwardLine(f cloudsim.Forward) string {
+	ev := f.Event
+	var b strings.Builder
+	fmt.Fprintf(&b, "cti %s %s conversation=%s", ev.Type, ev.Direction, orDash(ev.ConversationID))
+	if ev.UCID != "" {
+		fmt.Fprintf(&b, " ucid=%s", ev.UCID)
+	}
+	fmt.Fprintf(&b, " agent=%s ->", orDash(ev.AgentID))
+	if f.Error != "" {
+		fmt.Fprintf(&b, " %s", f.Error)
+		return b.String()
+	}
+	fmt.Fprintf(&b, " %s:", f.Delivery.Route)
+	for _, r := range f.Delivery.Results {
+		fmt.Fprintf(&b, " %s %s", r.ApplianceID, r.Outcome)
+		if len(r.Applied) > 0 {
+			fmt.Fprintf(&b, " %v", r.Applied)
+		}
+	}
+	fmt.Fprintf(&b, " (%v)", f.Delivered.Sub(f.Emitted).Round(100*time.Microsecond))
+	return b.String()
 }

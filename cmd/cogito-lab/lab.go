@@ -62,14 +62,16 @@ and an SRTP callgen call, activates each with a CTI start on the admin API,
 then checks every recording (channel 0 customer 440 Hz, channel 1 agent
 1000 Hz, duration, no early 2600 Hz) and the appliance's metrics.
 
-Then the cloud path, with no admin-API shortcut: the Cogito cloud simulated in
-this process (WireGuard peer, control channel, AudioHook ingest) and a second
-appliance with cti.source cloud and sink both; an inbound SIPp call and a
-Genesys AudioHook call (paused until matched), each activated by a CTI start
-injected at the cloud's API, each recorded locally and relayed through the
-tunnel to the cloud's ingest, whose recordings are checked against the local
-ones. Exits 1 when a check fails. SIPp needs root (raw socket for
-play_pcap_audio).
+Then the cloud path, with no admin-API shortcut and nothing injected by hand:
+Genesys Cloud and the Cogito cloud simulated in this process (the cloud's CTI
+tracker following the Genesys agents; WireGuard peer, control channel, AudioHook
+ingest) and a second appliance with cti.source cloud and sink both; an inbound
+SIPp call (UCID), an outbound SIPp call (x-inin-cnv) and a Genesys AudioHook
+call (paused until matched), each activated by the Genesys call placed with its
+keys, whose start the tracker sends through the tunnel; each recorded locally
+and relayed to the cloud's ingest, whose recordings are checked against the
+local ones; then a short report of each call. Exits 1 when a check fails. SIPp
+needs root (raw socket for play_pcap_audio).
 
 flags:`)
 		fs.PrintDefaults()
@@ -242,15 +244,17 @@ type lab struct {
 	dir       string
 	w         io.Writer
 	scenarios string // directory holding the scenario files
-	// inject delivers a call's CTI start; nil posts it to the appliance's
-	// admin API. The cloud path injects it at the cloud instead.
-	inject func(context.Context, cti.Event) (edgeproc.CTIResult, error)
+	// inject delivers call c's CTI start; nil posts it to the appliance's
+	// admin API. The cloud path places the call in the Genesys simulator
+	// instead, whose tracker in the cloud sends the start.
+	inject func(context.Context, *labCall, cti.Event) (edgeproc.CTIResult, error)
 }
 
-// postCTI delivers a CTI event the way this lab's appliance takes them.
-func (l *lab) postCTI(ctx context.Context, ev cti.Event) (edgeproc.CTIResult, error) {
+// postCTI delivers call c's CTI start the way this lab's appliance takes
+// them.
+func (l *lab) postCTI(ctx context.Context, c *labCall, ev cti.Event) (edgeproc.CTIResult, error) {
 	if l.inject != nil {
-		return l.inject(ctx, ev)
+		return l.inject(ctx, c, ev)
 	}
 	return l.edge.CTI(ctx, ev)
 }
@@ -286,7 +290,9 @@ type labCall struct {
 	session   string              // appliance session id
 	pendingIn time.Duration       // from the INVITE to being listed pending
 	drops     uint64              // datagrams dropped "inactive" while pending
-	ctiAt     time.Time           // when the CTI start was posted
+	ctiAt     time.Time           // when the CTI start was posted (or the Genesys call placed)
+	ctiVia    string              // what ctiAt is: "the POST" unless set
+	genesys   *genesysCall        // the call in the Genesys simulator (the cloud path)
 	cti       edgeproc.CTIResult  // the appliance's answer
 	sbcActive time.Time           // when the SBC saw the activation (callgen)
 	rec       edgeproc.Recording  // the closed recording

@@ -97,6 +97,6 @@ func (l *lab) onAnswered(ctx context.Context, c *labCall, call *callgen.Call, in
 	ev := call.CTIEvent()
 	ev.AgentID = c.agentID
 	c.ctiAt = time.Now()
-	c.cti, err = l.postCTI(ctx, ev)
+	c.cti, err = l.postCTI(ctx, c, ev)
 	return err
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -21,13 +18,15 @@ import (
 	"github.com/cogito/cogito-edge/tunnel"
 )
 
-// The cloud part of the lab (issues 4 and 5): the Cogito cloud simulated
-// in this process (WireGuard peer on loopback UDP, control channel and
-// AudioHook ingest inside the tunnel, the CTI API on loopback) and a
-// second appliance process pointed at it with cti.source cloud, sink both
-// and its AudioHook server on. No CTI event goes through the appliance's
-// admin API: each is injected at the cloud's, which routes it by the keys
-// the appliance announced.
+// The cloud part of the lab (issues 4, 5 and 6): the Cogito cloud
+// simulated in this process (WireGuard peer on loopback UDP, control
+// channel and AudioHook ingest inside the tunnel, the CTI API on
+// loopback, the Genesys CTI tracker), Genesys Cloud simulated too, and a
+// second appliance process pointed at the cloud with cti.source cloud,
+// sink both and its AudioHook server on. No CTI event goes through the
+// appliance's admin API, and none is injected by hand: each call is
+// placed in the Genesys simulator, and the cloud's tracker sends its
+// events, routed by the keys the appliance announced.
 
 const (
 	// labCloudApplianceID is the cloud appliance's appliance_id.
@@ -46,6 +45,7 @@ const (
 type cloudLab struct {
 	lab
 	sim        *cloudsim.Sim
+	gen        *labGenesys
 	hookURL    string
 	hookSecret []byte
 	ingestDir  string
@@ -70,20 +70,21 @@ func runCloudPart(ctx context.Context, parent *lab, sippWhy string, first int) (
 		printChecks(w, "cloud path", cs)
 		return nil, cs
 	}
-	sipTitle := "SIPp oracle_inbound.xml over TCP, UCID, early media 2600 Hz; CTI start injected at the cloud"
-	runSIP := cl.runSIPpInbound
-	if sippWhy != "" {
-		sipTitle = "callgen SIPREC over TCP, SRTP AES_CM_128_HMAC_SHA1_80; CTI start injected at the cloud"
-		runSIP = cl.runCallgen
-	}
-	plans := []struct {
+	type plan struct {
 		run    func(context.Context, *labCall)
 		verify func(*labCall)
 		call   *labCall
-	}{
-		{runSIP, func(c *labCall) { cl.verify(ctx, c) }, newLabCall(sipTitle, cti.Inbound, parent.o.duration)},
-		{cl.runHook, cl.verifyHook, newLabCall("Genesys AudioHook client (ahlab.Player) -> the appliance's AudioHook server; paused until the CTI start injected at the cloud", cti.Inbound, parent.o.duration)},
 	}
+	verifySIP := func(c *labCall) { cl.verify(ctx, c) }
+	const viaGenesys = "; CTI from a Genesys call through the cloud's tracker"
+	plans := []plan{
+		{cl.runSIPpInbound, verifySIP, newLabCall("SIPp oracle_inbound.xml over TCP, UCID in UUI, early media 2600 Hz; Genesys inbound call with that UCID"+viaGenesys, cti.Inbound, parent.o.duration)},
+		{cl.runSIPpOutbound, verifySIP, newLabCall("SIPp oracle_outbound.xml over UDP, x-inin-cnv, early media 2600 Hz; Genesys outbound call under that conversation id"+viaGenesys, cti.Outbound, parent.o.duration)},
+	}
+	if sippWhy != "" {
+		plans = []plan{{cl.runCallgen, verifySIP, newLabCall("callgen SIPREC over TCP, SRTP AES_CM_128_HMAC_SHA1_80, UCID; Genesys inbound call with that UCID"+viaGenesys, cti.Inbound, parent.o.duration)}}
+	}
+	plans = append(plans, plan{cl.runHook, cl.verifyHook, newLabCall("Genesys AudioHook client (ahlab.Player) -> the appliance's AudioHook server; paused until the Genesys call's start"+viaGenesys, cti.Inbound, parent.o.duration)})
 	var calls []*labCall
 	for i, p := range plans {
 		if ctx.Err() != nil {
@@ -97,6 +98,7 @@ func runCloudPart(ctx context.Context, parent *lab, sippWhy string, first int) (
 		}
 		t0 := time.Now()
 		p.run(ctx, c)
+		cl.hangUp(ctx, c)
 		c.elapsed = time.Since(t0)
 		p.verify(c)
 		cl.verifyIngest(ctx, c)
@@ -105,6 +107,7 @@ func runCloudPart(ctx context.Context, parent *lab, sippWhy string, first int) (
 	}
 	cs := cl.checkCloud(ctx, calls)
 	printChecks(w, "cloud path", cs)
+	printGenesysReport(w, calls)
 	return calls, cs
 }
 
@@ -117,10 +120,14 @@ func startCloudLab(ctx context.Context, parent *lab) (*cloudLab, error) {
 		return nil, err
 	}
 	cl := &cloudLab{lab: *parent, httpc: &http.Client{Timeout: 10 * time.Second}}
-	cl.inject = cl.injectAtCloud
+	cl.inject = cl.placeGenesysCall
 	var err error
 	if cl.logf, err = os.Create(filepath.Join(dir, "cloud.log")); err != nil {
 		return nil, err
+	}
+	cloudLog := slog.New(slog.NewTextHandler(cl.logf, nil))
+	if cl.gen, err = startLabGenesys(ctx, cloudLog); err != nil {
+		return cl, fmt.Errorf("the Genesys simulator: %w", err)
 	}
 	edgeKey, err := tunnel.GenerateKey()
 	if err != nil {
@@ -142,7 +149,8 @@ func startCloudLab(ctx context.Context, parent *lab) (*cloudLab, error) {
 		ListenUDP:     netip.AddrPortFrom(loopback, 0),
 		API:           "127.0.0.1:0",
 		Ingest:        cloudsim.IngestConfig{Dir: cl.ingestDir, SecretFile: relaySecret},
-	}, slog.New(slog.NewTextHandler(cl.logf, nil)), nil)
+		Genesys:       cl.gen.trackerConfig(),
+	}, cloudLog, nil)
 	if err != nil {
 		return cl, err
 	}
@@ -182,6 +190,8 @@ audiohook:
 	fmt.Fprintf(w, "cloud      simulator in this process: WireGuard udp %s, API %s\n", sim.Endpoint(), sim.APIURL())
 	fmt.Fprintf(w, "  control channel %s, AudioHook ingest %s (inside the tunnel)\n", sim.ControlURL(), sim.RelayURL())
 	fmt.Fprintf(w, "  ingested recordings %s\n  log %s\n", cl.ingestDir, cl.logf.Name())
+	fmt.Fprintf(w, "genesys    simulator in this process: %s, %d agents, OAuth client %s; the cloud's tracker follows them\n",
+		cl.gen.sim.URL(), len(cl.gen.users), labGenesysClientID)
 	cl.edge, err = edgeproc.Start(ctx, edgeproc.Options{Binary: parent.o.edge, Dir: filepath.Join(dir, "edge"),
 		ApplianceID: labCloudApplianceID, MaxSessions: 20, DrainTimeout: 5 * time.Second,
 		CTISource: "cloud", Sink: "both", ExtraYAML: extra})
@@ -195,6 +205,14 @@ audiohook:
 	fmt.Fprintf(w, "  cti.source cloud, sink both; tunnel %s -> %s; SIP %s udp+tcp, media %v:%d-%d; AudioHook server %s\n",
 		sim.TunnelAddress(), sim.Endpoint(), cl.edge.SIPAddr(), cfg.MediaIP, cfg.MediaPorts[0], cfg.MediaPorts[1], cl.hookURL)
 	fmt.Fprintf(w, "  config %s\n  log    %s\n  recordings %s\n", cl.edge.ConfigPath(), cl.edge.LogPath(), cl.edge.RecordingDir())
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sim.WaitGenesys(wctx); err != nil {
+		return cl, err
+	}
+	st, _ := sim.GenesysStatus()
+	fmt.Fprintf(w, "tracker    following %d agents on %d notification channel(s) after %v\n",
+		st.Status.Users, len(st.Status.Channels), time.Since(started).Round(time.Millisecond))
 	return cl, nil
 }
 
@@ -206,52 +224,13 @@ func (cl *cloudLab) close() {
 	if cl.sim != nil {
 		_ = cl.sim.Close()
 	}
+	if cl.gen != nil {
+		cl.gen.close()
+	}
 	cl.httpc.CloseIdleConnections()
 	if cl.logf != nil {
 		cl.logf.Close()
 	}
-}
-
-// injectAtCloud posts ev to the cloud's CTI API, as the Genesys adapter
-// would, once the appliance has announced a session with one of its keys:
-// the cloud routes it to that appliance, which acks what it did.
-func (cl *cloudLab) injectAtCloud(ctx context.Context, ev cti.Event) (edgeproc.CTIResult, error) {
-	keys := ev.Keys()
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cl.announced(keys) {
-		select {
-		case <-wctx.Done():
-			return edgeproc.CTIResult{}, fmt.Errorf("the appliance never announced the call to the cloud: %w", wctx.Err())
-		case <-tick.C:
-		}
-	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return edgeproc.CTIResult{}, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cl.sim.APIURL()+"/v1/cti", bytes.NewReader(body))
-	if err != nil {
-		return edgeproc.CTIResult{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := cl.httpc.Do(req)
-	if err != nil {
-		return edgeproc.CTIResult{}, fmt.Errorf("cloud CTI API: %w", err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	var d cloudsim.Delivery
-	if res.StatusCode != http.StatusOK || json.Unmarshal(b, &d) != nil || len(d.Results) != 1 {
-		return edgeproc.CTIResult{}, fmt.Errorf("cloud CTI API: %s: %s", res.Status, bytes.TrimSpace(b))
-	}
-	r := d.Results[0]
-	if r.ApplianceID != labCloudApplianceID || d.Route != cloudsim.RouteKeys {
-		return edgeproc.CTIResult{}, fmt.Errorf("cloud CTI API: routed %s to %s, want by keys to %s", d.Route, r.ApplianceID, labCloudApplianceID)
-	}
-	return edgeproc.CTIResult{Outcome: string(r.Outcome), Applied: r.Applied}, nil
 }
 
 // announced reports whether the appliance told the cloud of a live

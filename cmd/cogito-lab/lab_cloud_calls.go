@@ -24,7 +24,7 @@ type labIngest struct {
 	conv     string
 	rec      ahlab.Recording
 	analysis tone.Report
-	first    time.Duration // from the CTI injection to the first audio at the ingest
+	first    time.Duration // from the CTI start (ctiAt) to the first audio at the ingest
 	samples  int           // per channel in the ingested WAV
 }
 
@@ -92,7 +92,7 @@ func (cl *cloudLab) runHook(ctx context.Context, c *labCall) {
 	}
 	ev := cti.Event{Type: cti.Start, ConversationID: conv, Direction: c.direction, AgentID: c.agentID, At: time.Now().UTC()}
 	c.ctiAt = time.Now()
-	if c.cti, err = cl.postCTI(ctx, ev); err != nil {
+	if c.cti, err = cl.postCTI(ctx, c, ev); err != nil {
 		c.fail("%v", err)
 	}
 }
@@ -112,7 +112,7 @@ func (cl *cloudLab) verifyHook(c *labCall) {
 	resumed := len(h.ResumedAt) == 1 && !c.ctiAt.IsZero() && !h.ResumedAt[0].Before(c.ctiAt)
 	detail := fmt.Sprintf("opened paused %v, resumed %d times", h.OpenedPaused, len(h.ResumedAt))
 	if resumed {
-		detail = fmt.Sprintf("opened paused, %v discarded, resumed %v after the CTI injection", h.AudioDiscarded, h.ResumedAt[0].Sub(c.ctiAt).Round(100*time.Microsecond))
+		detail = fmt.Sprintf("opened paused, %v discarded, resumed %v after %s", h.AudioDiscarded, h.ResumedAt[0].Sub(c.ctiAt).Round(100*time.Microsecond), c.via())
 	}
 	add("paused until the CTI start, resumed by it", h.OpenedPaused && resumed && len(h.PausedAt) == 0, "%s", detail)
 	add("CTI start matched the session", c.cti.Outcome == "matched" && slices.Contains(c.cti.Applied, c.session),
@@ -168,7 +168,7 @@ func (cl *cloudLab) verifyIngest(ctx context.Context, c *labCall) {
 	in.rec = rec
 	if first, ok := cl.sim.FirstAudio(in.conv); ok && !c.ctiAt.IsZero() {
 		in.first = first.Sub(c.ctiAt)
-		add("first audio at the cloud within 2 s of the CTI injection", in.first > 0 && in.first < 2*time.Second, "%v", in.first.Round(100*time.Microsecond))
+		add("first audio at the cloud within 2 s of the CTI start", in.first > 0 && in.first < 2*time.Second, "%v after %s", in.first.Round(100*time.Microsecond), c.via())
 	}
 	w, err := tone.ReadWAVFile(rec.WAV)
 	if err != nil {
@@ -268,6 +268,7 @@ func (cl *cloudLab) checkCloud(ctx context.Context, calls []*labCall) []check {
 	add("no audio dropped on the way to the cloud", dropped == 0, "%.3fs dropped", dropped)
 	matched := m.Edge("control_cti_events_total", "outcome", "matched")
 	add("CTI starts came over the control channel", matched == n, "%.0f matched for %d calls", matched, len(calls))
+	cs = append(cs, cl.checkGenesys(calls, m)...)
 	_, err = cl.edge.CTI(ctx, cti.Event{Type: cti.Start, ConversationID: newUUID()})
 	add("no admin-API shortcut: cti.source cloud refuses POST /v1/cti", err != nil, "%s", orOK(err, "accepted"))
 	add("tunnel and control channel up", m.Edge("tunnel_up") == 1 && m.Edge("control_connected") == 1,

@@ -22,11 +22,11 @@ func printCall(w io.Writer, c *labCall) {
 	if !c.ctiAt.IsZero() {
 		fmt.Fprintf(w, "  CTI start  %s -> %s", c.key, orDash(c.cti.Outcome))
 		if !m.Times.Activated.IsZero() {
-			fmt.Fprintf(w, "; activated %v after the POST (offer to active %v)",
-				m.Times.Activated.Sub(c.ctiAt).Round(100*time.Microsecond), m.Times.Activated.Sub(m.Times.Offered).Round(time.Millisecond))
+			fmt.Fprintf(w, "; activated %v after %s (offer to active %v)", m.Times.Activated.Sub(c.ctiAt).Round(100*time.Microsecond),
+				c.via(), m.Times.Activated.Sub(m.Times.Offered).Round(time.Millisecond))
 		}
 		if !c.sbcActive.IsZero() {
-			fmt.Fprintf(w, "; SBC streaming %v after the POST", c.sbcActive.Sub(c.ctiAt).Round(100*time.Microsecond))
+			fmt.Fprintf(w, "; SBC streaming %v after %s", c.sbcActive.Sub(c.ctiAt).Round(100*time.Microsecond), c.via())
 		}
 		fmt.Fprintln(w)
 	}
@@ -64,9 +64,9 @@ func printCall(w io.Writer, c *labCall) {
 		fmt.Fprintf(w, "  cloud      %s\n             %s (%d AudioHook session(s), %.2fs received, %d gaps, end %s)\n",
 			in.rec.WAV, in.rec.JSON, len(in.rec.Sessions), in.rec.ReceivedSeconds, len(in.rec.Gaps), orDash(in.rec.EndReason))
 		if len(in.analysis.Channels) == 2 {
-			fmt.Fprintf(w, "  ingested   channel 0 %.0f Hz %v, channel 1 %.0f Hz %v; %d samples per channel; first audio %v after the CTI injection\n",
+			fmt.Fprintf(w, "  ingested   channel 0 %.0f Hz %v, channel 1 %.0f Hz %v; %d samples per channel; first audio %v after %s\n",
 				in.analysis.Channels[0].Dominant, toneTime(in.analysis, 0, c.tones[0]), in.analysis.Channels[1].Dominant,
-				toneTime(in.analysis, 1, c.tones[1]), in.samples, in.first.Round(100*time.Microsecond))
+				toneTime(in.analysis, 1, c.tones[1]), in.samples, in.first.Round(100*time.Microsecond), c.via())
 		}
 	}
 	for name, p := range c.files {
@@ -116,4 +116,12 @@ func printSummary(w io.Writer, r *labResult, elapsed time.Duration) {
 		return
 	}
 	fmt.Fprintf(w, "FAIL: %s (%d calls in %v)\n", strings.Join(failed, ", "), len(r.calls), elapsed.Round(100*time.Millisecond))
+}
+
+// via names what the call's ctiAt is the time of.
+func (c *labCall) via() string {
+	if c.ctiVia == "" {
+		return "the POST"
+	}
+	return c.ctiVia
 }

@@ -165,7 +165,7 @@ func (l *lab) runSIPp(ctx context.Context, c *labCall, scenario, transport strin
 		ev.ConversationID = call.ConversationID
 	}
 	c.ctiAt = time.Now()
-	if c.cti, err = l.postCTI(ctx, ev); err != nil {
+	if c.cti, err = l.postCTI(ctx, c, ev); err != nil {
 		c.fail("%v", err)
 		return
 	}

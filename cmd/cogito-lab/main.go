@@ -8,7 +8,8 @@
 //	cogito-lab lab      run the appliance binary and prove it end to end
 //	cogito-lab bench    ramp active calls on the appliance until packets are lost
 //	cogito-lab udpsink  a bare UDP reader, the bench's baseline
-//	cogito-lab cloud    the cloud simulator: WireGuard peer, control channel, AudioHook ingest, CTI API
+//	cogito-lab cloud    the cloud simulator: WireGuard peer, control channel, AudioHook ingest, CTI API, Genesys tracker
+//	cogito-lab genesys  the Genesys Cloud simulator: OAuth, users, notifications, scripted calls, faults
 //	cogito-lab audiohook-client  stream a WAV or tones to an AudioHook server, as Genesys does
 //	cogito-lab audiohook-server  the cloud's AudioHook ingest, writing WAV + JSON per session
 //	cogito-lab help     show help for a command
@@ -47,7 +48,8 @@ func commands() []command {
 		{"lab", "run the appliance binary and prove it end to end (SIPp, callgen, SRTP)", runLab},
 		{"bench", "ramp concurrent active calls on the appliance binary until packets are lost", runBench},
 		{"udpsink", "a bare UDP reader, the bench's baseline receiver", runUDPSink},
-		{"cloud", "play the Cogito cloud: WireGuard peer, control channel, AudioHook ingest, CTI injection API", runCloud},
+		{"cloud", "play the Cogito cloud: WireGuard peer, control channel, AudioHook ingest, CTI injection API, Genesys tracker", runCloud},
+		{"genesys", "play Genesys Cloud: OAuth, users, notification channels and sockets, scripted calls, faults", runGenesys},
 		{"audiohook-client", "play a Genesys AudioHook client: stream a stereo WAV or tones to an AudioHook URI", runAudioHookClient},
 		{"audiohook-server", "play the cloud's AudioHook ingest: write each session as stereo WAV + JSON", runAudioHookServer},
 		{"help", "show help for a command", runHelp},

@@ -18,6 +18,7 @@ type api struct {
 	ctrl   *Control
 	health func() any    // the tunnel's health; nil without a tunnel
 	ingest *ahlab.Ingest // nil without an ingest
+	gen    *genesysCTI   // nil without the Genesys tracker
 	log    *slog.Logger
 }
 
@@ -44,6 +45,13 @@ func (a *api) routes() http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, ingestStatus{Sessions: a.ingest.Sessions(), Recordings: a.ingest.Recordings()})
+	})
+	mux.HandleFunc("GET /v1/genesys", func(w http.ResponseWriter, _ *http.Request) {
+		if a.gen == nil {
+			writeError(w, http.StatusNotFound, "no genesys tracker")
+			return
+		}
+		writeJSON(w, http.StatusOK, a.gen.status())
 	})
 	return mux
 }

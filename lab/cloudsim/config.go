@@ -60,6 +60,11 @@ type Config struct {
 	// streams its recordings (cloud.relay.url); off unless Ingest.Dir is
 	// set.
 	Ingest IngestConfig
+
+	// Genesys runs the Genesys Cloud CTI tracker in the cloud and
+	// forwards its events over the control channel; off unless
+	// Genesys.BaseURL or Genesys.Region is set.
+	Genesys GenesysConfig
 }
 
 // withDefaults validates c and fills its zero fields.
@@ -93,6 +98,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, err
 	}
 	c.Ingest = ingest
+	if c.Genesys.enabled() && (c.Genesys.ClientID == "" || c.Genesys.ClientSecret == "") {
+		return c, fmt.Errorf("%w: genesys: need the OAuth client id and secret", ErrConfig)
+	}
 	if c.API != "" {
 		ap, err := netip.ParseAddrPort(c.API)
 		if err != nil || !ap.Addr().IsLoopback() {

@@ -9,6 +9,13 @@
 // session sharing one of the event's keys, else to every connected
 // appliance, whose early-event cache keeps it until the call comes.
 //
+// With Config.Genesys it also plays the Cogito cloud's Genesys Cloud
+// integration: the CTI tracker of appliance/cti/genesys logs in with an
+// OAuth client, follows every agent's conversations (against
+// lab/genesyssim, `cogito-lab genesys`, or a real organization), and each
+// event it emits is forwarded over the control channel, routed exactly as
+// an injected one, in order: the next waits for the appliances' acks.
+//
 // It reuses the production packages: package tunnel for WireGuard, the
 // wire messages of appliance/cti/control and, through lab/ahlab, the
 // AudioHook server of appliance/audiohook, so it speaks exactly what the
@@ -24,6 +31,8 @@
 //	rec, err := sim.WaitRecording(ctx, conversationID) // the ingested WAV + JSON
 //	at, ok := sim.FirstAudio(conversationID)            // latency measurements
 //	sim.KillRelay(conversationID)     // cut the relay's connection (fault injection)
+//	err = sim.WaitGenesys(ctx)        // the tracker follows every agent (Config.Genesys)
+//	fs := sim.Forwards()              // the tracker's events and their deliveries
 //
 // The tunnel supports one peer: one Sim serves one appliance over
 // WireGuard. Control (the control-channel server alone, an http.Handler)
@@ -43,4 +52,5 @@
 //	GET  /v1/appliances   the connected appliances and their sessions
 //	GET  /v1/tunnel       the WireGuard tunnel's health
 //	GET  /v1/ingest       the ingest's sessions and recordings (404 without one)
+//	GET  /v1/genesys      the tracker's status and the events it forwarded (404 without it)
 package cloudsim

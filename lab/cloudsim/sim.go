@@ -30,6 +30,7 @@ type Sim struct {
 	tun    *tunnel.Tunnel
 	ctrl   *Control
 	ingest *ahlab.Ingest // nil without Config.Ingest.Dir
+	gen    *genesysCTI   // nil without Config.Genesys
 
 	mu      sync.Mutex // guards the fields below
 	servers []*http.Server
@@ -65,11 +66,21 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Sim, error) 
 			return nil, fmt.Errorf("cloudsim: ingest: %w", err)
 		}
 	}
+	ctrl := NewControl(cfg.Control, log)
+	var gen *genesysCTI
+	if cfg.Genesys.enabled() {
+		if gen, err = newGenesysCTI(cfg.Genesys, ctrl, log, reg); err != nil {
+			return nil, err
+		}
+	}
 	tun, err := tunnel.New(cfg.tunnelConfig(), log, tunnel.NewMetrics(reg))
 	if err != nil {
+		if gen != nil {
+			gen.close()
+		}
 		return nil, fmt.Errorf("cloudsim: %w", err)
 	}
-	return &Sim{cfg: cfg, log: log, tun: tun, ctrl: NewControl(cfg.Control, log), ingest: in}, nil
+	return &Sim{cfg: cfg, log: log, tun: tun, ctrl: ctrl, ingest: in, gen: gen}, nil
 }
 
 // Start brings the tunnel up and serves the control channel inside it and
@@ -100,13 +111,16 @@ func (s *Sim) Start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("cloudsim: API: %w", err)
 		}
-		a := &api{ctrl: s.ctrl, log: s.log, health: func() any { return s.tun.Health() }, ingest: s.ingest}
+		a := &api{ctrl: s.ctrl, log: s.log, health: func() any { return s.tun.Health() }, ingest: s.ingest, gen: s.gen}
 		s.mu.Lock()
 		s.apiAddr = l.Addr()
 		s.mu.Unlock()
 		if err := s.serve(l, a.routes()); err != nil {
 			return err
 		}
+	}
+	if s.gen != nil {
+		s.gen.start()
 	}
 	s.log.Info("cloud simulator up", "udp", s.Endpoint(), "public_key", s.PublicKey().String(),
 		"control_url", s.ControlURL(), "relay_url", s.RelayURL(), "api", s.APIURL())
@@ -158,9 +172,9 @@ func (s *Sim) serve(l net.Listener, h http.Handler) error {
 	return nil
 }
 
-// Close drops the appliances, closes the ingest's recordings (waiting up
-// to ingestCloseGrace for live relay sessions to end), stops the servers
-// and the tunnel. It is idempotent.
+// Close stops the Genesys tracker, drops the appliances, closes the
+// ingest's recordings (waiting up to ingestCloseGrace for live relay
+// sessions to end), stops the servers and the tunnel. It is idempotent.
 func (s *Sim) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -171,6 +185,9 @@ func (s *Sim) Close() error {
 	servers := s.servers
 	s.mu.Unlock()
 	var errs []error
+	if s.gen != nil {
+		s.gen.close()
+	}
 	if s.ingest != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), ingestCloseGrace)
 		errs = append(errs, s.ingest.Shutdown(ctx))

@@ -47,6 +47,8 @@ type cloudOptions struct {
 	// through the tunnel to the simulator's AudioHook ingest. Default local.
 	sink   string
 	mutate func(*config.Config)
+	// simMutate adjusts the simulator's config (its Genesys tracker).
+	simMutate func(*cloudsim.Config)
 }
 
 // startCloudEdge runs the cloud simulator and an appliance with
@@ -83,6 +85,9 @@ func startCloudEdge(t *testing.T, o cloudOptions) *cloudEdge {
 	secretFile := filepath.Join(filepath.Dir(keyFile), "relay.secret")
 	if relayed {
 		simCfg.Ingest = cloudsim.IngestConfig{Dir: t.TempDir(), APIKey: "e2e-relay", SecretFile: secretFile}
+	}
+	if o.simMutate != nil {
+		o.simMutate(&simCfg)
 	}
 	sim, err := cloudsim.New(simCfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
 	if err != nil {

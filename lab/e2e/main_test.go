@@ -26,7 +26,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(cloudServeEnv); spec != "" {
 		os.Exit(serveCloud(spec))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeDirectEdgeBinary()
+	os.Exit(code)
 }
 
 // serveCloud serves the control channel on control (its path /v1/edge)

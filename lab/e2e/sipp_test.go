@@ -109,6 +109,13 @@ func TestSIPpOracle(t *testing.T) {
 // if it did not succeed.
 func startSIPp(t *testing.T, e *edge, scenario, transport string, tones [2]float64, n int) (sipp.Call, string, func()) {
 	t.Helper()
+	return startSIPpAt(t, netip.MustParseAddrPort(e.sip(transport)), scenario, transport, tones, n, legsFor)
+}
+
+// startSIPpAt is startSIPp against any appliance's SIP address target,
+// with legs of the tones lasting legs.
+func startSIPpAt(t *testing.T, target netip.AddrPort, scenario, transport string, tones [2]float64, n int, legs time.Duration) (sipp.Call, string, func()) {
+	t.Helper()
 	dir := t.TempDir()
 	c := sipp.Call{
 		UCID:           fmt.Sprintf("0047%04X69FA480C", rand.IntN(1<<16)),
@@ -125,10 +132,9 @@ func startSIPp(t *testing.T, e *edge, scenario, transport string, tones [2]float
 		t.Fatal(err)
 	}
 	f.Close()
-	legs := writePcap(t, filepath.Join(dir, "legs.pcap"), tones, legsFor)
+	legsPcap := writePcap(t, filepath.Join(dir, "legs.pcap"), tones, legs)
 	early := writePcap(t, filepath.Join(dir, "early.pcap"), [2]float64{earlyHz, earlyHz}, 300*time.Millisecond)
 
-	target := netip.MustParseAddrPort(e.sip(transport))
 	opts := sipp.Options{
 		Scenario:  writeScenario(t, dir, scenario),
 		Target:    target,
@@ -136,9 +142,9 @@ func startSIPp(t *testing.T, e *edge, scenario, transport string, tones [2]float
 		MediaPort: freeMediaPair(t),
 		LocalPort: freePort(t, transport),
 		Injection: inj,
-		LegsPcap:  legs,
+		LegsPcap:  legsPcap,
 		EarlyPcap: early,
-		Hold:      legsFor + 500*time.Millisecond,
+		Hold:      legs + 500*time.Millisecond,
 		Timeout:   90 * time.Second,
 		TraceDir:  dir,
 	}

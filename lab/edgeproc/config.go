@@ -27,8 +27,11 @@ type Config struct {
 	SRTP string
 	// CTISource is cti.source ("" is api); Sink is sink ("" is local).
 	// The cloud section they may need goes in ExtraYAML.
-	CTISource    string
-	Sink         string
+	CTISource string
+	Sink      string
+	// Genesys is cti.genesys, for cti.source genesys (direct mode); nil
+	// writes no section.
+	Genesys      *Genesys
 	MaxSessions  int
 	RecordingDir string
 	LogLevel     string
@@ -36,6 +39,17 @@ type Config struct {
 	// ExtraYAML is appended to the document as is: top-level keys this
 	// type does not write, such as "gate: {match_timeout: 90s}".
 	ExtraYAML string
+}
+
+// Genesys is the cti.genesys section: the Genesys Cloud OAuth client the
+// appliance logs in with in direct mode. The lab points BaseURL at
+// lab/genesyssim.
+type Genesys struct {
+	Region           string `yaml:"region"`
+	BaseURL          string `yaml:"base_url,omitempty"`
+	ClientID         string `yaml:"client_id"`
+	ClientSecretFile string `yaml:"client_secret_file"`
+	UUIAttribute     string `yaml:"uui_attribute,omitempty"`
 }
 
 // The file's shape; only the keys the lab sets, in the contract's names.
@@ -61,7 +75,8 @@ type (
 		SRTP    string `yaml:"srtp,omitempty"`
 	}
 	fileCTI struct {
-		Source string `yaml:"source"`
+		Source  string   `yaml:"source"`
+		Genesys *Genesys `yaml:"genesys,omitempty"`
 	}
 	fileDir struct {
 		Dir string `yaml:"dir"`
@@ -99,7 +114,7 @@ func (c Config) YAML() ([]byte, error) {
 			Ports:   strconv.Itoa(c.MediaPorts[0]) + "-" + strconv.Itoa(c.MediaPorts[1]),
 			SRTP:    c.SRTP,
 		},
-		CTI:       fileCTI{Source: orString(c.CTISource, "api")},
+		CTI:       fileCTI{Source: orString(c.CTISource, "api"), Genesys: c.Genesys},
 		Sink:      orString(c.Sink, "local"),
 		Recording: fileDir{Dir: c.RecordingDir},
 		Admin:     fileListen{Listen: c.Admin.String()},
@@ -172,6 +187,7 @@ func pickConfig(o Options, recDir string) (Config, error) {
 		MediaPorts:   [2]int{lo, lo + n - 1},
 		SRTP:         o.SRTP,
 		CTISource:    o.CTISource,
+		Genesys:      o.Genesys,
 		Sink:         o.Sink,
 		MaxSessions:  o.MaxSessions,
 		RecordingDir: recDir,

@@ -71,6 +71,15 @@ func TestConfigYAML(t *testing.T) {
 				t.Errorf("cti %q sink %q relay %+v", c.CTI.Source, c.Sink, c.Cloud.Relay)
 			}
 		}},
+		"genesys direct mode": {mut: func(c *Config) {
+			c.CTISource = "genesys,api"
+			c.Genesys = &Genesys{Region: "usw2", BaseURL: "http://127.0.0.1:8081", ClientID: "lab", ClientSecretFile: "/s", UUIAttribute: "X-UUI"}
+		}, check: func(t *testing.T, c *config.Config) {
+			want := config.Genesys{Region: "usw2", BaseURL: "http://127.0.0.1:8081", ClientID: "lab", ClientSecretFile: "/s", UUIAttribute: "X-UUI"}
+			if c.CTI.Source != "genesys,api" || c.CTI.Genesys != want {
+				t.Errorf("cti %q genesys %+v", c.CTI.Source, c.CTI.Genesys)
+			}
+		}},
 		"no sip":          {mut: func(c *Config) { c.SIP = netip.AddrPort{} }, bad: true},
 		"inverted ports":  {mut: func(c *Config) { c.MediaPorts = [2]int{31000, 30000} }, bad: true},
 		"no recording":    {mut: func(c *Config) { c.RecordingDir = "" }, bad: true},

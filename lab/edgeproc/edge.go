@@ -39,6 +39,10 @@ type Options struct {
 	// up: start the cloud first.
 	CTISource string
 	Sink      string
+	// Genesys is cti.genesys, for CTISource genesys (direct mode); Start
+	// then waits for the tracker's /readyz check: start the Genesys
+	// simulator first.
+	Genesys *Genesys
 	// LogLevel is log.level; default info.
 	LogLevel string
 	// DrainTimeout is drain_timeout, how long SIGTERM lets live calls

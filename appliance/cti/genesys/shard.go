@@ -122,7 +122,9 @@ func (s *shard) run(ctx context.Context) {
 		tm.Stop()
 	}
 	defer l.shutdown()
-	if l.cur = l.openLink(ctx, true); l.cur == nil {
+	// The first channel takes its slot too, so that the channels gauge
+	// and the MaxChannels bound count it.
+	if l.cur = l.openLink(ctx, false); l.cur == nil {
 		return
 	}
 	l.up()
