@@ -62,6 +62,17 @@ func (r *reloader) reload() error {
 	}
 	ch := config.Reloadable(r.cur, next)
 	if ch.Empty() {
+		// The files the config names (AudioHook credentials, the Genesys
+		// client secret) may have changed without the config: rotating a
+		// secret is a reload with the same config.
+		if r.apply != nil {
+			if err := r.apply(r.cur); err != nil {
+				r.log.Error("reload: config unchanged; the appliance refused its files, keeping the running ones", "err", err)
+				return fmt.Errorf("reload: %w", err)
+			}
+			r.log.Info("reload: config unchanged; credential files re-read")
+			return nil
+		}
 		r.log.Info("reload: no changes")
 		return nil
 	}

@@ -77,6 +77,30 @@ func TestReload(t *testing.T) {
 	}
 }
 
+// An unchanged config is still applied, so that the files it names
+// (credentials, secrets) are read again; a refusal is an error.
+func TestReloadUnchanged(t *testing.T) {
+	const yaml = "sip: {allow: [10.20.0.0/24]}\n"
+	calls := 0
+	var refuse error
+	r, _, logs := newTestReloader(t, yaml, func(c *config.Config) error { calls++; return refuse })
+	running := r.cur
+	if err := r.reload(); err != nil || calls != 1 || r.cur != running {
+		t.Fatalf("err %v, calls %d", err, calls)
+	}
+	if !strings.Contains(logs.String(), "credential files re-read") {
+		t.Fatalf("logs:\n%s", logs)
+	}
+	refuse = errors.New("secret refused")
+	if err := r.reload(); err == nil || calls != 2 || r.cur != running {
+		t.Fatalf("refused: err %v, calls %d", err, calls)
+	}
+	r.apply = nil
+	if err := r.reload(); err != nil || !strings.Contains(logs.String(), "reload: no changes") {
+		t.Fatalf("without a hook: err %v\n%s", err, logs)
+	}
+}
+
 // Without an appliance Reload, only the log level is applied.
 func TestReloadWithoutHook(t *testing.T) {
 	r, path, logs := newTestReloader(t, "log: {level: info}\n", nil)
