@@ -203,7 +203,8 @@ func readDashboard(t *testing.T) map[string]any {
 // startFullAppliance runs an appliance from a config file with every part
 // that registers metrics: SIP and media on loopback, CTI from the cloud and
 // the admin API, the tunnel, the control channel and the relay (sink both),
-// and the AudioHook server. The tunnel's peer never answers; that is enough
+// the Genesys tracker (direct mode, its base URL a UDP port: it never
+// logs in) and the AudioHook server. The tunnel's peer never answers; that is enough
 // to register everything.
 func startFullAppliance(t *testing.T) *appliance.Appliance {
 	t.Helper()
@@ -233,7 +234,9 @@ func startFullAppliance(t *testing.T) *appliance.Appliance {
 sip:
   listen: ["udp:127.0.0.1:0", "tcp:127.0.0.1:0"]
 media: {address: 127.0.0.1, ports: "24100-24199"}
-cti: {source: "cloud,api"}
+cti:
+  source: "cloud,api,genesys"
+  genesys: {region: usw2, base_url: %q, client_id: dashboard-test, client_secret_file: %s}
 cloud:
   tunnel:
     private_key_file: %s
@@ -248,7 +251,7 @@ audiohook:
   credentials_file: %s
 admin: {listen: 127.0.0.1:0}
 drain_timeout: 1s
-`, write("wg.key", key.String()+"\n"), tunnel.PublicKey(peer).String(), pc.LocalAddr().String(),
+`, "http://"+pc.LocalAddr().String(), write("genesys.secret", "dashboard-test-secret\n"), write("wg.key", key.String()+"\n"), tunnel.PublicKey(peer).String(), pc.LocalAddr().String(),
 		write("relay.secret", secret+"\n"), filepath.Join(dir, "recordings"),
 		write("audiohook.yaml", "- api_key: K2\n  client_secret: "+secret+"\n"))
 	cfg, err := loadChecked(write("edge.yaml", yaml))
