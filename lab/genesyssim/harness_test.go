@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/cogito/cogito-edge/appliance/cti"
 	"github.com/cogito/cogito-edge/appliance/cti/genesys"
 	"github.com/cogito/cogito-edge/lab/genesyssim"
@@ -28,6 +31,7 @@ type harness struct {
 	tr  *genesys.Tracker
 	rec *recorder
 	log *syncBuffer
+	reg *prometheus.Registry // the tracker's metrics
 	// sentinels are the barrier calls, left out of events().
 	sentinels map[string]bool
 }
@@ -36,7 +40,8 @@ type harness struct {
 // configs (nil: none).
 func start(t *testing.T, users int, simCfg func(*genesyssim.Config), trCfg func(*genesys.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clk: genesyssim.NewManualClock(epoch), rec: newRecorder(), log: &syncBuffer{}, sentinels: map[string]bool{}}
+	h := &harness{t: t, clk: genesyssim.NewManualClock(epoch), rec: newRecorder(), log: &syncBuffer{},
+		reg: prometheus.NewRegistry(), sentinels: map[string]bool{}}
 	sc := genesyssim.Config{ClientID: "cogito-test", ClientSecret: "s3cret", Users: users, Clock: h.clk,
 		Log: slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if simCfg != nil {
@@ -66,7 +71,7 @@ func start(t *testing.T, users int, simCfg func(*genesyssim.Config), trCfg func(
 		trCfg(&tc)
 	}
 	log := slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	tr, err := genesys.New(tc, log, nil)
+	tr, err := genesys.New(tc, log, genesys.NewMetrics(h.reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +144,77 @@ func (h *harness) barrier(agents ...string) {
 		}
 		h.await("barrier end", has(cti.End, c.ConversationID))
 	}
+}
+
+// inbound places an inbound call (default options) on agent and waits for
+// its start event.
+func (h *harness) inbound(agent string) genesyssim.Call {
+	h.t.Helper()
+	c, err := h.sim.Inbound(agent, genesyssim.InboundOptions{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.await("start", has(cti.Start, c.ConversationID))
+	return c
+}
+
+// do applies the scripted operations to conversation conv, in order.
+func (h *harness) do(conv string, ops ...func(conv string) error) {
+	h.t.Helper()
+	for _, op := range ops {
+		if err := op(conv); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+// hangUp disconnects call c and waits until everything agent's channel
+// delivered has been handled.
+func (h *harness) hangUp(c genesyssim.Call, agent string) {
+	h.t.Helper()
+	h.do(c.ConversationID, h.sim.Disconnect)
+	h.barrier(agent)
+}
+
+// expectCall checks the recorded events (barrier calls aside) are exactly
+// events of the given types, in order, of inbound call c on agent.
+func (h *harness) expectCall(c genesyssim.Call, agent string, types ...cti.Type) {
+	h.t.Helper()
+	want := make([]brief, len(types))
+	for i, typ := range types {
+		want[i] = in(typ, c, agent)
+	}
+	h.expect(want...)
+}
+
+// counter reads the tracker's counter name with label=value (0 when it
+// has no such series).
+func (h *harness) counter(name, label, value string) float64 {
+	h.t.Helper()
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if hasLabel(m, label, value) {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+func hasLabel(m *dto.Metric, name, value string) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name && l.GetValue() == value {
+			return true
+		}
+	}
+	return false
 }
 
 // await waits for the recorded events to satisfy cond.

@@ -66,9 +66,7 @@ func TestScriptedCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{ob.ConversationID, attr.ConversationID, onAgent.ConversationID} {
-		if err := h.sim.Disconnect(id); err != nil {
-			t.Fatal(err)
-		}
+		h.do(id, h.sim.Disconnect)
 	}
 	h.barrier(a, b, c)
 
@@ -115,11 +113,7 @@ func TestManyAgents(t *testing.T) {
 	}
 	var want []brief
 	for _, i := range []int{0, 1234, 2499} {
-		c, err := h.sim.Inbound(h.user(i), genesyssim.InboundOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.await("start", has(cti.Start, c.ConversationID))
+		c := h.inbound(h.user(i))
 		want = append(want, in(cti.Start, c, h.user(i)))
 	}
 	h.barrier(h.user(0), h.user(1234), h.user(2499))
@@ -137,32 +131,21 @@ func TestTokenExpiresMidStream(t *testing.T) {
 	h := start(t, 5, func(c *genesyssim.Config) { c.TokenLife = time.Second }, nil)
 	h.ready(1, 5)
 	a := h.user(0)
-	call, err := h.sim.Inbound(a, genesyssim.InboundOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.await("start", has(cti.Start, call.ConversationID))
+	call := h.inbound(a)
 	time.Sleep(1100 * time.Millisecond) // let the token expire in wall time, as Genesys's would
-	if err := h.sim.Hold(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
+	h.do(call.ConversationID, h.sim.Hold)
 	h.await("hold over the socket with an expired token", has(cti.Hold, call.ConversationID))
 
 	// A gap: the resume is missed, and the read after the reconnect needs
 	// a new token from a login service that fails twice first.
 	h.sim.Outage(true)
-	if err := h.sim.Resume(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
+	h.do(call.ConversationID, h.sim.Resume)
 	h.sim.FailTokens(2)
 	h.sim.Outage(false)
 	h.await("resume read back", has(cti.Resume, call.ConversationID))
 
-	if err := h.sim.Disconnect(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	h.barrier(a)
-	h.expect(in(cti.Start, call, a), in(cti.Hold, call, a), in(cti.Resume, call, a), in(cti.End, call, a))
+	h.hangUp(call, a)
+	h.expectCall(call, a, cti.Start, cti.Hold, cti.Resume, cti.End)
 	if st := h.sim.Stats(); st.TokensIssued < 2 || st.TokensRefused != 2 {
 		t.Fatalf("tokens: %+v", st)
 	}
@@ -174,26 +157,17 @@ func TestTokenRevoked(t *testing.T) {
 	h := start(t, 3, nil, nil)
 	h.ready(1, 3)
 	a := h.user(0)
-	call, err := h.sim.Inbound(a, genesyssim.InboundOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.await("start", has(cti.Start, call.ConversationID))
+	call := h.inbound(a)
 	issued := h.sim.Stats().TokensIssued
 	if n := h.sim.RevokeTokens(); n == 0 {
 		t.Fatal("no token to revoke")
 	}
 	h.sim.Outage(true) // a gap, so that the tracker reads the call back
-	if err := h.sim.Hold(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
+	h.do(call.ConversationID, h.sim.Hold)
 	h.sim.Outage(false)
 	h.await("hold read back with a new token", has(cti.Hold, call.ConversationID))
-	if err := h.sim.Disconnect(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	h.barrier(a)
-	h.expect(in(cti.Start, call, a), in(cti.Hold, call, a), in(cti.End, call, a))
+	h.hangUp(call, a)
+	h.expectCall(call, a, cti.Start, cti.Hold, cti.End)
 	if st := h.sim.Stats(); st.Unauthorized != 1 || st.TokensIssued != issued+1 {
 		t.Fatalf("tokens: %+v (issued before %d)", st, issued)
 	}
@@ -205,25 +179,16 @@ func TestSocketClosing(t *testing.T) {
 	h := start(t, 3, nil, nil)
 	h.ready(1, 3)
 	a := h.user(1)
-	call, err := h.sim.Inbound(a, genesyssim.InboundOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.await("start", has(cti.Start, call.ConversationID))
+	call := h.inbound(a)
 	opened := h.sim.Stats().SocketsOpened
 	if n := h.sim.SocketClosing(""); n != 1 {
 		t.Fatalf("warned %d sockets", n)
 	}
 	h.eventually("reconnect", func() bool { return h.sim.Stats().SocketsOpened == opened+1 })
 	h.ready(1, 3)
-	if err := h.sim.Hold(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.sim.Disconnect(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	h.barrier(a)
-	h.expect(in(cti.Start, call, a), in(cti.Hold, call, a), in(cti.End, call, a))
+	h.do(call.ConversationID, h.sim.Hold)
+	h.hangUp(call, a)
+	h.expectCall(call, a, cti.Start, cti.Hold, cti.End)
 	if st := h.sim.Stats(); st.ChannelsCreated != 1 {
 		t.Fatalf("socket_closing made a new channel: %+v", st)
 	}
@@ -253,11 +218,8 @@ func TestHeartbeatWatchdog(t *testing.T) {
 	h.eventually("reconnect after 70 s", func() bool { return h.sim.Stats().SocketsOpened == opened+1 })
 	h.sim.DropHeartbeats(false)
 	h.ready(1, 3)
-	if err := h.sim.Disconnect(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	h.barrier(a)
-	h.expect(in(cti.Start, call, a), in(cti.End, call, a))
+	h.hangUp(call, a)
+	h.expectCall(call, a, cti.Start, cti.End)
 	if !strings.Contains(h.log.String(), "no heartbeat") {
 		t.Fatal("no log line about the missing heartbeat")
 	}
@@ -269,16 +231,10 @@ func TestRateLimited(t *testing.T) {
 	h := start(t, 3, func(c *genesyssim.Config) {}, nil)
 	h.ready(1, 3)
 	a := h.user(0)
-	call, err := h.sim.Inbound(a, genesyssim.InboundOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.await("start", has(cti.Start, call.ConversationID))
+	call := h.inbound(a)
 	// The read after a gap hits the rate limit twice.
 	h.sim.Outage(true)
-	if err := h.sim.Hold(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
+	h.do(call.ConversationID, h.sim.Hold)
 	h.sim.RateLimit(2, time.Second)
 	began := time.Now()
 	h.sim.Outage(false)
@@ -286,11 +242,8 @@ func TestRateLimited(t *testing.T) {
 	if el := time.Since(began); el < 2*time.Second {
 		t.Fatalf("read back after %v: Retry-After not honoured", el)
 	}
-	if err := h.sim.Disconnect(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	h.barrier(a)
-	h.expect(in(cti.Start, call, a), in(cti.Hold, call, a), in(cti.End, call, a))
+	h.hangUp(call, a)
+	h.expectCall(call, a, cti.Start, cti.Hold, cti.End)
 	if st := h.sim.Stats(); st.RateLimited != 2 {
 		t.Fatalf("rate limited %d times", st.RateLimited)
 	}
@@ -333,6 +286,83 @@ func TestRejectedTopic(t *testing.T) {
 	h.expect(in(cti.Start, ok, h.user(0)))
 }
 
+// TestRejectedTopicRetried: Genesys refuses two agents' topics until the
+// OAuth client's role gains the permission. The tracker tries them again
+// (quickly at first, then at each user refresh; or at each refresh only,
+// when it comes sooner), saying so once rather than at each try. Once the
+// permission is granted the agents are followed, with no restart, and the
+// status shows no refusal.
+func TestRejectedTopicRetried(t *testing.T) {
+	const (
+		perm    = "analytics:conversationDetail:view"
+		retries = "cogito_edge_genesys_topic_retries_total"
+	)
+	tests := []struct {
+		name    string
+		refresh time.Duration // UserRefresh
+	}{
+		{"backoff then refresh", genesys.DefaultUserRefresh}, // retries at 30 s, then as they come
+		{"refresh only", 20 * time.Second},                   // sooner than the first quick retry
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := start(t, 4, nil, func(c *genesys.Config) {
+				c.UserRefresh = tt.refresh
+				c.HeartbeatTimeout = 48 * time.Hour // this test is about the refused topics, not the watchdog
+				c.PingInterval = 48 * time.Hour
+			})
+			a, b := h.user(2), h.user(3)
+			h.sim.RejectTopics(perm, a, b)
+			h.ready(1, 2)
+			if st := h.tr.Status(); st.Channels[0].Rejected != 2 || !strings.Contains(st.LastError, perm) {
+				t.Fatalf("status %+v", st)
+			}
+
+			// Still refused: a first retry after 30 s, then at the refresh.
+			h.clk.Advance(30 * time.Second)
+			h.eventually("a first retry", func() bool { return h.counter(retries, "result", "rejected") == 1 })
+			h.clk.Advance(tt.refresh)
+			h.eventually("a retry at the refresh", func() bool { return h.counter(retries, "result", "rejected") >= 2 })
+			if st := h.tr.Status(); st.Channels[0].Rejected != 2 || st.Users != 4 {
+				t.Fatalf("status %+v", st)
+			}
+			refusals := 0
+			for _, l := range strings.Split(h.log.String(), "\n") {
+				if strings.Contains(l, "component=genesys") && strings.Contains(l, "refused 2 of 4 topics") {
+					refusals++
+				}
+			}
+			if refusals != 1 {
+				t.Fatalf("the refusal was logged %d times, want once", refusals)
+			}
+
+			// The role is fixed; the next refresh subscribes them.
+			h.sim.RejectTopics("")
+			h.clk.Advance(tt.refresh)
+			h.ready(1, 4)
+			st := h.tr.Status()
+			if st.Channels[0].Rejected != 0 || st.Channels[0].Topics != 4 || strings.Contains(st.LastError, "refused") {
+				t.Fatalf("status %+v", st)
+			}
+			if n := h.counter(retries, "result", "accepted"); n != 1 {
+				t.Fatalf("%s{result=accepted} = %v, want 1", retries, n)
+			}
+			for _, u := range []string{a, b} {
+				if subs := h.sim.Subscribers("v2.users." + u + ".conversations"); len(subs) != 1 {
+					t.Fatalf("formerly refused agent %s subscribed on %v", u, subs)
+				}
+			}
+			if !strings.Contains(h.log.String(), "every topic is accepted now") {
+				t.Fatal("no log line about the recovery")
+			}
+			call := h.inbound(a)
+			h.do(call.ConversationID, h.sim.Hold)
+			h.hangUp(call, a)
+			h.expectCall(call, a, cti.Start, cti.Hold, cti.End)
+		})
+	}
+}
+
 // TestChannelDeleted: the channel disappears (as an eviction or expiry
 // does); the tracker makes a new one, subscribes it and reads back what it
 // missed.
@@ -340,28 +370,19 @@ func TestChannelDeleted(t *testing.T) {
 	h := start(t, 3, nil, nil)
 	h.ready(1, 3)
 	a := h.user(2)
-	call, err := h.sim.Inbound(a, genesyssim.InboundOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.await("start", has(cti.Start, call.ConversationID))
+	call := h.inbound(a)
 	old := h.sim.Channels()[0].ID
 	if err := h.sim.DeleteChannel(old); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.sim.Hold(call.ConversationID); err != nil { // missed: no channel
-		t.Fatal(err)
-	}
+	h.do(call.ConversationID, h.sim.Hold) // missed: no channel
 	h.eventually("a new channel", func() bool {
 		chs := h.sim.Channels()
 		return len(chs) == 1 && chs[0].ID != old && chs[0].Topics == 3 && chs[0].Connected
 	})
 	h.await("hold read back", has(cti.Hold, call.ConversationID))
-	if err := h.sim.Disconnect(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	h.barrier(a)
-	h.expect(in(cti.Start, call, a), in(cti.Hold, call, a), in(cti.End, call, a))
+	h.hangUp(call, a)
+	h.expectCall(call, a, cti.Start, cti.Hold, cti.End)
 	if st := h.tr.Status(); len(st.Channels) != 1 || st.Channels[0].ID == old {
 		t.Fatalf("status %+v", st)
 	}
@@ -378,35 +399,21 @@ func TestRenewalOverlap(t *testing.T) {
 	h.ready(1, 4)
 	a := h.user(3)
 	topic := "v2.users." + a + ".conversations"
-	call, err := h.sim.Inbound(a, genesyssim.InboundOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.await("start", has(cti.Start, call.ConversationID))
+	call := h.inbound(a)
 	old := h.sim.Channels()[0].ID
 	h.clk.Advance(23*time.Hour + time.Second)
 	h.eventually("two channels on the topic", func() bool { return len(h.sim.Subscribers(topic)) == 2 })
 	// Both channels deliver these: each must be emitted once.
-	for _, op := range []func(string) error{h.sim.Hold, h.sim.Resume, h.sim.Hold} {
-		if err := op(call.ConversationID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.do(call.ConversationID, h.sim.Hold, h.sim.Resume, h.sim.Hold)
 	h.barrier(a)
 	h.clk.Advance(time.Minute) // the overlap ends
 	h.eventually("the old channel dropped", func() bool {
 		subs := h.sim.Subscribers(topic)
 		return len(subs) == 1 && subs[0] != old
 	})
-	if err := h.sim.Resume(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.sim.Disconnect(call.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	h.barrier(a)
-	h.expect(in(cti.Start, call, a), in(cti.Hold, call, a), in(cti.Resume, call, a), in(cti.Hold, call, a),
-		in(cti.Resume, call, a), in(cti.End, call, a))
+	h.do(call.ConversationID, h.sim.Resume)
+	h.hangUp(call, a)
+	h.expectCall(call, a, cti.Start, cti.Hold, cti.Resume, cti.Hold, cti.Resume, cti.End)
 	if st := h.sim.Stats(); st.ChannelsCreated != 2 || st.ChannelsEvicted != 0 {
 		t.Fatalf("sim stats %+v", st)
 	}
@@ -434,12 +441,8 @@ func TestReconcileAfterGap(t *testing.T) {
 		return has(cti.Start, c1.ConversationID)(evs) && has(cti.Start, c2.ConversationID)(evs)
 	})
 	h.sim.Outage(true)
-	if err := h.sim.Hold(c1.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.sim.Disconnect(c2.ConversationID); err != nil {
-		t.Fatal(err)
-	}
+	h.do(c1.ConversationID, h.sim.Hold)
+	h.do(c2.ConversationID, h.sim.Disconnect)
 	if st := h.sim.Stats(); st.Dropped == 0 {
 		t.Fatalf("the gap's notifications were delivered: %+v", st)
 	}
@@ -447,12 +450,7 @@ func TestReconcileAfterGap(t *testing.T) {
 	h.await("read back", func(evs []cti.Event) bool {
 		return has(cti.Hold, c1.ConversationID)(evs) && has(cti.End, c2.ConversationID)(evs)
 	})
-	if err := h.sim.Resume(c1.ConversationID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.sim.Disconnect(c1.ConversationID); err != nil {
-		t.Fatal(err)
-	}
+	h.do(c1.ConversationID, h.sim.Resume, h.sim.Disconnect)
 	h.barrier(a, b)
 	got := map[string][]brief{}
 	for _, e := range h.events() {

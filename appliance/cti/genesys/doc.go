@@ -36,6 +36,12 @@
 // channel's events to eviction. It re-reads the users every UserRefresh,
 // subscribing new agents and dropping removed ones.
 //
+// A topic Genesys refuses (state Rejected, missingPermissions) is reported
+// once per change, naming the permission the OAuth client's role lacks,
+// and subscribed again 30 s, 1, 2 and 4 min later, then at every user
+// refresh, so that its agent is followed without a restart once the role
+// is fixed (cogito_edge_genesys_topic_retries_total counts the retries).
+//
 // Each channel's socket is watched: Genesys sends a channel.metadata
 // heartbeat every 30 s, and the tracker pings every PingInterval; with no
 // heartbeat or pong for HeartbeatTimeout (70 s) the socket is

@@ -27,6 +27,7 @@ type Metrics struct {
 	reconnects     *prometheus.CounterVec
 	replacements   *prometheus.CounterVec
 	reconciles     *prometheus.CounterVec
+	topicRetries   *prometheus.CounterVec
 	conversations  prometheus.GaugeFunc
 	convFn         atomic.Pointer[func() float64]
 	// lastEvent is the UnixNano of the last conversation notification; 0
@@ -54,6 +55,13 @@ const (
 	reasonError     = "error"
 	reasonGone      = "channel_gone"
 	reasonRenewal   = "renewal"
+)
+
+// Results of the topic retries counter.
+const (
+	retryAccepted = "accepted"
+	retryRejected = "rejected"
+	retryError    = "error"
 )
 
 // NewMetrics creates the tracker's collectors and registers them with reg.
@@ -90,6 +98,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Channels replaced by a new one, by reason (channel_gone, renewal)."}, []string{"reason"}),
 		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "reconciled_conversations_total",
 			Help: "Conversations read back after a reconnect, by result (ok, changed, gone, stale, error)."}, []string{"result"}),
+		topicRetries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "topic_retries_total",
+			Help: "Subscriptions of refused topics tried again (after a backoff, then at each user refresh), " +
+				"by result (accepted: none refused any more, rejected: some still refused, error: request failed)."},
+			[]string{"result"}),
 	}
 	m.conversations = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: ns + "conversations",
 		Help: "Conversations with an agent leg not yet ended."}, func() float64 {
@@ -114,10 +126,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, r := range []string{reasonGone, reasonRenewal} {
 		m.replacements.WithLabelValues(r)
 	}
+	for _, r := range []string{retryAccepted, retryRejected, retryError} {
+		m.topicRetries.WithLabelValues(r)
+	}
 	if reg != nil {
 		reg.MustRegister(m.tokenRefreshes, m.requests, m.rateLimited, m.users, m.untracked, m.channels,
 			m.connected, m.topics, m.rejected, m.notifications, m.events, m.reconnects, m.replacements,
-			m.reconciles, m.conversations, age)
+			m.reconciles, m.topicRetries, m.conversations, age)
 	}
 	return m
 }

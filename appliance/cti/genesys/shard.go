@@ -23,11 +23,12 @@ type shard struct {
 	// members are the agents of this shard; guarded by the tracker's mu.
 	members map[string]bool
 
-	kick chan struct{} // a new topic list is pending
+	kick chan struct{} // a new topic list, or a retry, is pending
 
 	mu      sync.Mutex // guards the fields below
 	pending []string   // the topic list to apply, when dirty
 	dirty   bool
+	retry   bool // subscribe the refused topics again
 	st      ChannelStatus
 }
 
@@ -65,15 +66,39 @@ func (s *shard) setTopics(topics []string) {
 	}
 }
 
-// takeTopics returns the pending list, if any.
+// retryRefused asks the shard to subscribe the topics Genesys refused
+// again, in case the OAuth client's role was fixed; a shard with none
+// ignores it.
+func (s *shard) retryRefused() {
+	s.mu.Lock()
+	s.retry = true
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// takeTopics returns the pending list, if any. A pending list is
+// subscribed whole, which retries the refused topics too, so it clears a
+// pending retry.
 func (s *shard) takeTopics() ([]string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.dirty {
 		return nil, false
 	}
-	s.dirty = false
+	s.dirty, s.retry = false, false
 	return s.pending, true
+}
+
+// takeRetry reports whether a retry of the refused topics is pending.
+func (s *shard) takeRetry() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.retry
+	s.retry = false
+	return r
 }
 
 func (s *shard) status() ChannelStatus {
@@ -104,10 +129,17 @@ type loop struct {
 	t        *Tracker
 	topics   []string
 	rejected map[string]bool
-	cur      *link // the channel in use
-	old      *link // the channel being replaced, kept for Overlap
+	// refusedMsgs are the messages of the rejections now reported (the
+	// tracker's LastError while no other problem replaced it); tries
+	// counts the retries since the refused set last changed.
+	refusedMsgs []string
+	tries       int
+	cur         *link // the channel in use
+	old         *link // the channel being replaced, kept for Overlap
 
-	watchdog, ping, renew, overlap Timer
+	// refused fires the quick retries of refused topics (refusedRetry);
+	// later ones come with each user refresh.
+	watchdog, ping, renew, overlap, refused Timer
 }
 
 // run is the shard's goroutine, until ctx ends.
@@ -117,8 +149,8 @@ func (s *shard) run(ctx context.Context) {
 	clk := t.clock
 	l := &loop{s: s, t: t, topics: topics,
 		watchdog: clk.NewTimer(time.Hour), ping: clk.NewTimer(time.Hour),
-		renew: clk.NewTimer(time.Hour), overlap: clk.NewTimer(time.Hour)}
-	for _, tm := range []Timer{l.watchdog, l.ping, l.renew, l.overlap} {
+		renew: clk.NewTimer(time.Hour), overlap: clk.NewTimer(time.Hour), refused: clk.NewTimer(time.Hour)}
+	for _, tm := range []Timer{l.watchdog, l.ping, l.renew, l.overlap, l.refused} {
 		tm.Stop()
 	}
 	defer l.shutdown()
@@ -176,9 +208,13 @@ func (s *shard) run(ctx context.Context) {
 			l.renewChannel(ctx)
 		case <-l.overlap.C():
 			l.dropOld()
+		case <-l.refused.C():
+			l.retryRefused(ctx, "backoff")
 		case <-s.kick:
 			if topics, ok := s.takeTopics(); ok {
-				l.setTopics(ctx, topics)
+				_ = l.setTopics(ctx, topics)
+			} else if s.takeRetry() {
+				l.retryRefused(ctx, "user refresh")
 			}
 		}
 	}
@@ -436,7 +472,9 @@ func (l *loop) failed(ctx context.Context, what string, err error) {
 }
 
 // subscribe puts the shard's topics on channel id and reports the refused
-// ones, clearly, when they change.
+// ones, clearly, when they change (and only then: retries that change
+// nothing log at debug level). While some are refused, it arms the next
+// quick retry.
 func (l *loop) subscribe(ctx context.Context, id string) error {
 	t := l.t
 	res, err := t.api.putSubscriptions(ctx, id, l.topics)
@@ -445,22 +483,69 @@ func (l *loop) subscribe(ctx context.Context, id string) error {
 	}
 	rejected, groups := checkTopics(l.topics, res)
 	if !sameKeys(rejected, l.rejected) {
+		msgs := make([]string, 0, len(groups))
 		for _, g := range groups {
 			msg := g.message(len(l.topics))
+			msgs = append(msgs, msg)
 			t.setError(errors.New(msg))
 			t.log.Error("genesys: "+msg, "channel", id, "err", ErrTopicRejected)
 		}
 		if len(rejected) == 0 && len(l.rejected) > 0 {
-			t.log.Info("genesys: every topic is accepted now", "channel", id)
+			t.clearError(l.refusedMsgs...)
+			t.log.Info("genesys: every topic is accepted now", "channel", id, "retries", l.tries)
 		}
+		l.refusedMsgs, l.tries = msgs, 0
 	}
 	l.rejected = rejected
+	if d, ok := refusedRetry(l.tries, t.cfg.UserRefresh); ok && len(rejected) > 0 {
+		l.refused.Reset(d)
+	} else {
+		l.refused.Stop()
+	}
 	l.s.update(func(st *ChannelStatus) { st.Topics, st.Rejected = len(l.topics)-len(rejected), len(rejected) })
 	return nil
 }
 
-// setTopics applies a new topic list to the current channel.
-func (l *loop) setTopics(ctx context.Context, topics []string) {
+// retryRefused subscribes the shard's topics again while Genesys refuses
+// some, so that agents are followed once the OAuth client's role gains
+// the missing permission, without a restart. why is logged.
+func (l *loop) retryRefused(ctx context.Context, why string) {
+	if len(l.rejected) == 0 {
+		return
+	}
+	t := l.t
+	l.tries++
+	t.log.Debug("genesys: subscribing refused topics again", "channel", l.cur.ch.ID,
+		"refused", len(l.rejected), "retry", l.tries, "why", why)
+	result := retryError
+	if err := l.setTopics(ctx, l.topics); err == nil {
+		result = retryAccepted
+		if len(l.rejected) > 0 {
+			result = retryRejected
+		}
+	}
+	t.m.topicRetries.WithLabelValues(result).Inc()
+}
+
+// Quick retries of refused topics: after refusedRetryFirst, doubling, as
+// long as that is sooner than the next user refresh, which retries them
+// from then on.
+const refusedRetryFirst = 30 * time.Second
+
+// refusedRetry is the wait before quick retry n (0-based) of refused
+// topics; ok is false once the user refresh comes sooner.
+func refusedRetry(n int, refresh time.Duration) (d time.Duration, ok bool) {
+	d = refusedRetryFirst
+	for i := 0; i < n && d < refresh; i++ {
+		d *= 2
+	}
+	return d, d < refresh
+}
+
+// setTopics applies a new topic list to the current channel. A failure is
+// handled here (the channel replaced, or the list applied again later) and
+// returned for the caller's information.
+func (l *loop) setTopics(ctx context.Context, topics []string) error {
 	t := l.t
 	l.topics = topics
 	err := l.subscribe(ctx, l.cur.ch.ID)
@@ -475,6 +560,7 @@ func (l *loop) setTopics(ctx context.Context, topics []string) {
 		wait := backoff(0, t.cfg.MinBackoff, t.cfg.MaxBackoff)
 		t.later(wait, func() { l.s.setTopics(topics) })
 	}
+	return err
 }
 
 // dropOld lets go of the channel kept during an overlap.
@@ -507,7 +593,7 @@ func (l *loop) dropLink(lk *link) {
 
 // shutdown closes everything when the shard stops.
 func (l *loop) shutdown() {
-	for _, tm := range []Timer{l.watchdog, l.ping, l.renew, l.overlap} {
+	for _, tm := range []Timer{l.watchdog, l.ping, l.renew, l.overlap, l.refused} {
 		tm.Stop()
 	}
 	if l.old != nil {

@@ -3,6 +3,7 @@ package genesys
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckTopics(t *testing.T) {
@@ -43,6 +44,28 @@ func TestPermissionLabel(t *testing.T) {
 	} {
 		if got := PermissionLabel(in); got != want {
 			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRefusedRetry(t *testing.T) {
+	tests := []struct {
+		n       int
+		refresh time.Duration
+		want    time.Duration
+		ok      bool
+	}{
+		{0, 5 * time.Minute, 30 * time.Second, true},
+		{1, 5 * time.Minute, time.Minute, true},
+		{3, 5 * time.Minute, 4 * time.Minute, true},
+		{4, 5 * time.Minute, 8 * time.Minute, false}, // the refresh comes first
+		{40, 5 * time.Minute, 8 * time.Minute, false},
+		{0, 20 * time.Second, 30 * time.Second, false},
+	}
+	for _, tt := range tests {
+		d, ok := refusedRetry(tt.n, tt.refresh)
+		if d != tt.want || ok != tt.ok {
+			t.Errorf("refusedRetry(%d, %v) = %v, %v; want %v, %v", tt.n, tt.refresh, d, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -127,7 +128,8 @@ func (t *Tracker) Endpoints() Endpoints { return t.ep }
 // Run follows the agents until ctx ends or Close is called, then returns
 // nil. It may be called once. It reads the users (retrying until it
 // can), opens one channel per MaxTopicsPerChannel agents, and re-reads
-// the users every UserRefresh.
+// the users every UserRefresh, when it also subscribes again the topics
+// Genesys refused, in case the missing permission was granted since.
 func (t *Tracker) Run(ctx context.Context) error {
 	select {
 	case <-t.closed:
@@ -182,6 +184,9 @@ func (t *Tracker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-refresh.C():
+			// Armed before the work, so that the period runs from the
+			// start of one refresh to the next.
+			refresh.Reset(t.cfg.UserRefresh)
 			ids, err := t.api.listUsers(ctx)
 			switch {
 			case err == nil:
@@ -191,8 +196,8 @@ func (t *Tracker) Run(ctx context.Context) error {
 			default:
 				t.setError(err)
 				t.log.Warn("genesys: cannot refresh the users; keeping the current list", "err", err)
+				t.retryRefused(nil)
 			}
-			refresh.Reset(t.cfg.UserRefresh)
 		}
 	}
 }
@@ -257,6 +262,29 @@ func (t *Tracker) setError(err error) {
 	t.mu.Lock()
 	t.lastErr = err.Error()
 	t.mu.Unlock()
+}
+
+// clearError forgets the last problem if it is one of msgs, which are
+// solved now; a later problem stays.
+func (t *Tracker) clearError(msgs ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if slices.Contains(msgs, t.lastErr) {
+		t.lastErr = ""
+	}
+}
+
+// retryRefused asks every shard but those in skip (which subscribe a new
+// topic list anyway) to subscribe its refused topics again.
+func (t *Tracker) retryRefused(skip map[*shard]bool) {
+	t.mu.Lock()
+	shards := append([]*shard(nil), t.shards...)
+	t.mu.Unlock()
+	for _, s := range shards {
+		if !skip[s] {
+			s.retryRefused()
+		}
+	}
 }
 
 // forward hands a notification's snapshot to the mapper.

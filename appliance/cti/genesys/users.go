@@ -10,7 +10,8 @@ import (
 // applyUsers makes the shards follow exactly ids: removed agents leave
 // their shard, new ones fill the shards with room, in order, and new
 // shards start when all are full, up to MaxChannels. Agents beyond that
-// are not followed, and said so loudly.
+// are not followed, and said so loudly. The other shards subscribe the
+// topics Genesys refused again.
 func (t *Tracker) applyUsers(ctx context.Context, ids []string, wg *sync.WaitGroup) {
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -66,6 +67,7 @@ func (t *Tracker) applyUsers(ctx context.Context, ids []string, wg *sync.WaitGro
 	for sh, tl := range topics {
 		sh.setTopics(tl)
 	}
+	t.retryRefused(changed)
 	for _, sh := range fresh {
 		wg.Go(func() { sh.run(ctx) })
 	}
