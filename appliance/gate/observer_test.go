@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,5 +105,68 @@ func TestObserverRemoved(t *testing.T) {
 	s.Close("bye")
 	if got, want := o.String(), "s1:pending[ucid]"; got != want {
 		t.Errorf("observed %q, want %q", got, want)
+	}
+}
+
+// TestSnapshotAgentsAndConversation: a start matched by UCID that carries
+// the conversation id teaches the session that key, and a transfer (end,
+// then a start for another agent within the grace) makes the new agent
+// the session's agent and adds it to the agents list with its time.
+func TestSnapshotAgentsAndConversation(t *testing.T) {
+	tests := map[string]struct {
+		events     []cti.Event
+		wantAgent  string
+		wantAgents []string
+	}{
+		"one agent": {
+			events:    []cti.Event{{Type: cti.Start, UCID: ucidHex, ConversationID: conv1, AgentID: "agent-a"}},
+			wantAgent: "agent-a", wantAgents: []string{"agent-a"},
+		},
+		"transfer in grace": {
+			events: []cti.Event{
+				{Type: cti.Start, UCID: ucidHex, ConversationID: conv1, AgentID: "agent-a"},
+				{Type: cti.End, ConversationID: conv1, AgentID: "agent-a"},
+				{Type: cti.Start, ConversationID: conv1, AgentID: "agent-b"},
+			},
+			wantAgent: "agent-b", wantAgents: []string{"agent-a", "agent-b"},
+		},
+		"same agent again is one turn": {
+			events: []cti.Event{
+				{Type: cti.Start, UCID: ucidHex, ConversationID: conv1, AgentID: "agent-a"},
+				{Type: cti.End, ConversationID: conv1},
+				{Type: cti.Start, ConversationID: conv1, AgentID: "agent-a"},
+			},
+			wantAgent: "agent-a", wantAgents: []string{"agent-a"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			tg := newTestGate(t, Config{EndGrace: 10 * time.Second})
+			s, _ := tg.offer(t, "s1", ucidKey(ucidHex))
+			var since []time.Time
+			for _, e := range tc.events {
+				tg.clock.Advance(time.Second)
+				since = append(since, tg.clock.Now())
+				tg.deliver(t, e)
+				tg.settle()
+			}
+			snap := s.Snapshot()
+			if !snap.Keys.Has(convKey(conv1)) || !snap.Keys.Has(ucidKey(ucidHex)) {
+				t.Errorf("keys %v lack the start's conversation id or the UCID", snap.Keys.Keys())
+			}
+			if snap.AgentID != tc.wantAgent {
+				t.Errorf("agent %q, want %q", snap.AgentID, tc.wantAgent)
+			}
+			got := make([]string, len(snap.Agents))
+			for i, a := range snap.Agents {
+				got[i] = a.AgentID
+			}
+			if !slices.Equal(got, tc.wantAgents) {
+				t.Fatalf("agents %v, want %v", got, tc.wantAgents)
+			}
+			if last := snap.Agents[len(snap.Agents)-1]; len(tc.wantAgents) > 1 && !last.Since.Equal(since[len(since)-1]) {
+				t.Errorf("last agent since %v, want %v (the transfer's start)", last.Since, since[len(since)-1])
+			}
+		})
 	}
 }

@@ -75,6 +75,8 @@ type Session struct {
 	state          State
 	idle           State // pending or unmatched: where an undone activation returns
 	agentID        string
+	agents         []AgentTurn // every agent in turn, the last is agentID
+	droppedAgents  int
 	direction      cti.Direction
 	conversationID string
 	activatedAt    time.Time
@@ -177,8 +179,9 @@ func (s *Session) recordLocked(t Transition) {
 // agent changed.
 func (s *Session) updateCallLocked(ev *cti.Event) bool {
 	changed := ev.AgentID != "" && ev.AgentID != s.agentID
-	if ev.AgentID != "" {
+	if changed {
 		s.agentID = ev.AgentID
+		s.addAgentLocked(AgentTurn{AgentID: ev.AgentID, Since: s.g.clock.Now()})
 	}
 	if ev.Direction != "" {
 		s.direction = ev.Direction
@@ -187,6 +190,16 @@ func (s *Session) updateCallLocked(ev *cti.Event) bool {
 		s.conversationID = k.Value
 	}
 	return changed
+}
+
+// addAgentLocked appends an agent turn, dropping the oldest beyond maxAgents.
+func (s *Session) addAgentLocked(a AgentTurn) {
+	if len(s.agents) >= maxAgents {
+		copy(s.agents, s.agents[1:])
+		s.agents = s.agents[:len(s.agents)-1]
+		s.droppedAgents++
+	}
+	s.agents = append(s.agents, a)
 }
 
 // stopTimersLocked cancels the match timer and the end grace.

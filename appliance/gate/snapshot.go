@@ -11,16 +11,21 @@ import (
 // Snapshot is a copy of one session for the admin API (GET /v1/calls) and
 // logs. It shares nothing with the live session.
 type Snapshot struct {
-	ID             string        `json:"id"`
-	State          State         `json:"state"`
-	Keys           callkey.Set   `json:"keys"`
-	Direction      cti.Direction `json:"direction,omitempty"`
-	AgentID        string        `json:"agent_id,omitempty"`
-	ConversationID string        `json:"conversation_id,omitempty"`
-	Info           SessionInfo   `json:"info"`
-	OfferedAt      time.Time     `json:"offered_at"`
-	ActivatedAt    time.Time     `json:"activated_at,omitzero"`
-	EndedAt        time.Time     `json:"ended_at,omitzero"`
+	ID        string        `json:"id"`
+	State     State         `json:"state"`
+	Keys      callkey.Set   `json:"keys"`
+	Direction cti.Direction `json:"direction,omitempty"`
+	// AgentID is the agent the call is with now (the last CTI start's).
+	AgentID string `json:"agent_id,omitempty"`
+	// Agents lists every agent the call was with, oldest first: a transfer
+	// adds one. AgentsDropped counts the oldest no longer kept.
+	Agents         []AgentTurn `json:"agents,omitempty"`
+	AgentsDropped  int         `json:"agents_dropped,omitempty"`
+	ConversationID string      `json:"conversation_id,omitempty"`
+	Info           SessionInfo `json:"info"`
+	OfferedAt      time.Time   `json:"offered_at"`
+	ActivatedAt    time.Time   `json:"activated_at,omitzero"`
+	EndedAt        time.Time   `json:"ended_at,omitzero"`
 	// EndBy is when the end grace expires, set while a CTI end is pending.
 	EndBy       time.Time    `json:"end_by,omitzero"`
 	EndReason   string       `json:"end_reason,omitempty"`
@@ -39,6 +44,8 @@ func (s *Session) snapshotLocked() Snapshot {
 		Keys:               s.keys.Clone(),
 		Direction:          s.direction,
 		AgentID:            s.agentID,
+		Agents:             slices.Clone(s.agents),
+		AgentsDropped:      s.droppedAgents,
 		ConversationID:     s.conversationID,
 		Info:               info,
 		OfferedAt:          s.offeredAt,
@@ -51,3 +58,13 @@ func (s *Session) snapshotLocked() Snapshot {
 		LegErrors:          s.legErrors,
 	}
 }
+
+// AgentTurn is one agent of a session's call and when the gate learned of
+// it (the CTI start that named the agent).
+type AgentTurn struct {
+	AgentID string    `json:"agent_id"`
+	Since   time.Time `json:"since"`
+}
+
+// maxAgents bounds the agents kept per session, like maxTransitions.
+const maxAgents = 32

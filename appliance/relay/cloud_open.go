@@ -20,11 +20,15 @@ func openRequest(applianceID string, meta RecordingMeta) audiohook.OpenRequest {
 	}
 }
 
-// ConversationID is the conversation id a recording is streamed under: its
-// first conversation key (x-inin-cnv, the Genesys conversation) when it
-// has one, else a UUID derived from the appliance and session ids, stable
-// across reconnects and restarts.
+// ConversationID is the conversation id a recording is streamed under:
+// the Genesys conversation id the session learned from CTI
+// (meta.ConversationID) when known, else its first conversation key
+// (x-inin-cnv from the SBC), else a UUID derived from the appliance and
+// session ids, stable across reconnects and restarts.
 func ConversationID(applianceID string, meta RecordingMeta) string {
+	if k, err := callkey.Conversation(meta.ConversationID); err == nil {
+		return k.Value
+	}
 	if ks := meta.Keys.Of(callkey.KindConversation); len(ks) > 0 {
 		return ks[0].Value
 	}

@@ -130,12 +130,15 @@ func (sn *sender) pump(s *audiohook.ClientSession) error {
 			}
 			continue
 		}
-		limit := r.ring.end
-		if r.markNext < len(r.marks) {
+		// A hold boundary is sent as soon as it happens, not with the next
+		// frame (none comes during a hold): the partial frame before it
+		// goes out first, then the mark on the next turn of the loop.
+		limit, atMark := r.ring.end, r.markNext < len(r.marks)
+		if atMark {
 			limit = r.marks[r.markNext].at
 		}
 		k := min(limit-r.next, r.fs)
-		if k <= 0 || (k < r.fs && limit == r.ring.end && !sn.closing) {
+		if k <= 0 || (k < r.fs && !atMark && !sn.closing) {
 			r.mu.Unlock()
 			return nil
 		}

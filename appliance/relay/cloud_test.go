@@ -262,6 +262,7 @@ func TestReadCloudSecret(t *testing.T) {
 
 func TestOpenRequestFromMeta(t *testing.T) {
 	conv := "0f3a8e10-4e4b-4e0c-9f11-2a7c9d1e5b6a"
+	cti := "7d2c1b0a-1111-4222-8333-944455556666" // the Genesys conversation a CTI start named
 	customer := Participant{AOR: "sip:+15551234567@sbc.example;user=phone", Name: "Pat Customer", Role: "external"}
 	agent := Participant{AOR: "<sip:4000@pbx.example>", Name: "Alex Agent", Role: "internal"}
 	tests := map[string]struct {
@@ -271,6 +272,15 @@ func TestOpenRequestFromMeta(t *testing.T) {
 		"inbound with conversation": {
 			RecordingMeta{SessionID: "s1", Keys: callkey.NewSet(mustConv(t, conv)), Participants: []Participant{agent, customer}, Direction: "inbound"},
 			conv, "+15551234567", "4000", "Pat Customer"},
+		"CTI conversation id over the SIP key": {
+			RecordingMeta{SessionID: "s1", ConversationID: strings.ToUpper(cti), Keys: callkey.NewSet(mustConv(t, conv)), Participants: []Participant{agent, customer}, Direction: "inbound"},
+			cti, "+15551234567", "4000", "Pat Customer"},
+		"CTI conversation id, no keys": {
+			RecordingMeta{SessionID: "s1", ConversationID: cti},
+			cti, "", "", ""},
+		"invalid CTI conversation id falls back": {
+			RecordingMeta{SessionID: "s1", ConversationID: "not-a-uuid"},
+			"", "", "", ""},
 		"outbound": {
 			RecordingMeta{SessionID: "s1", Participants: []Participant{customer, agent}, Direction: "outbound"},
 			"", "4000", "+15551234567", "Alex Agent"},

@@ -13,10 +13,23 @@ type RecordingMeta struct {
 	Keys         callkey.Set
 	Participants []Participant
 	// Direction is the CTI direction: inbound, outbound or empty.
-	Direction   string
-	AgentID     string
-	OfferedAt   time.Time
-	ActivatedAt time.Time
+	Direction string
+	AgentID   string
+	// Agents lists the agents the call was with so far, oldest first.
+	Agents []AgentTurn
+	// ConversationID is the Genesys conversation id the session learned
+	// from CTI (a start matched by UCID carries it), empty when unknown.
+	// It names the cloud recording (see ConversationID) and, as a
+	// conversation key, belongs in Keys too.
+	ConversationID string
+	OfferedAt      time.Time
+	ActivatedAt    time.Time
+}
+
+// AgentTurn is one agent of a call and since when the call was with it.
+type AgentTurn struct {
+	AgentID string    `json:"agent_id"`
+	Since   time.Time `json:"since,omitzero"`
 }
 
 // Participant is one party of the recorded call, from the SIPREC metadata.
@@ -37,9 +50,13 @@ type FinalMeta struct {
 	// transfer changes the agent during the call.
 	AgentID   string
 	Direction string
-	// Keys replace the opening keys when not empty: keys learned during
-	// the call (x-inin-cnv after answer) belong in the final JSON.
-	Keys    callkey.Set
+	// Keys are added to the opening keys: keys learned during the call
+	// (x-inin-cnv after answer, the conversation id of a CTI start) belong
+	// in the final JSON.
+	Keys callkey.Set
+	// Agents replaces the opening list when not empty: every agent the
+	// call was with, oldest first, as the gate knows them at the end.
+	Agents  []AgentTurn
 	Streams []StreamStats
 }
 
@@ -71,8 +88,11 @@ type Manifest struct {
 	Keys         callkey.Set   `json:"keys"`
 	Participants []Participant `json:"participants,omitempty"`
 	Direction    string        `json:"direction,omitempty"`
-	AgentID      string        `json:"agent_id,omitempty"`
-	Times        Times         `json:"times"`
+	// AgentID is the last agent the call was with (after a transfer, the
+	// agent it was transferred to); Agents lists them all, oldest first.
+	AgentID string      `json:"agent_id,omitempty"`
+	Agents  []AgentTurn `json:"agents,omitempty"`
+	Times   Times       `json:"times"`
 	// DurationSeconds is the audio in the WAV file.
 	DurationSeconds float64 `json:"duration_seconds"`
 	// Frames counts frames accepted (not paused, not malformed).

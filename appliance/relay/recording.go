@@ -85,6 +85,7 @@ type LocalRecording struct {
 
 func newLocalRecording(s *LocalStore, f *os.File, base string, meta RecordingMeta, now time.Time) *LocalRecording {
 	meta.Keys = meta.Keys.Clone()
+	meta.Agents = cloneOrNil(meta.Agents)
 	return &LocalRecording{
 		store:      s,
 		f:          f,
@@ -295,9 +296,10 @@ func (r *LocalRecording) manifest(status string) Manifest {
 	defer r.mu.Unlock()
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
-	keys, agent, dir := r.meta.Keys, r.meta.AgentID, r.meta.Direction
-	if r.final.Keys.Len() > 0 {
-		keys = r.final.Keys
+	keys, agent, agents, dir := r.meta.Keys.Clone(), r.meta.AgentID, r.meta.Agents, r.meta.Direction
+	keys.AddAll(r.final.Keys)
+	if len(r.final.Agents) > 0 {
+		agents = r.final.Agents
 	}
 	if r.final.AgentID != "" {
 		agent = r.final.AgentID
@@ -312,9 +314,10 @@ func (r *LocalRecording) manifest(status string) Manifest {
 		Status:    status,
 		File:      filepath.Base(r.wavPath),
 		Format:    Format{Encoding: "pcm_s16le", SampleRate: SampleRate, Channels: ChannelMap[:]},
-		Keys:      keys.Clone(),
+		Keys:      keys,
 		Direction: dir,
 		AgentID:   agent,
+		Agents:    cloneOrNil(agents),
 		Times: Times{
 			Offered: r.meta.OfferedAt, Activated: r.meta.ActivatedAt, Opened: r.openedAt,
 			Ended: r.final.EndedAt, Closed: r.closedAt,

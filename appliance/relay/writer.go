@@ -147,6 +147,7 @@ func (r *LocalRecording) Close(final FinalMeta) error {
 	r.mu.Lock()
 	r.final = final
 	r.final.Keys = final.Keys.Clone()
+	r.final.Agents = cloneOrNil(final.Agents)
 	r.closedAt = now
 	r.mu.Unlock()
 	m := r.manifest(StatusComplete)

@@ -34,14 +34,16 @@ func (sess *session) Activate(ctx context.Context, a gate.Activation) error {
 		return nil
 	}
 	meta := relay.RecordingMeta{
-		SessionID:    sess.id,
-		Keys:         sess.keys.Clone(),
-		Participants: sess.participantsLocked(),
-		Direction:    string(sess.direction),
-		AgentID:      sess.agent,
-		OfferedAt:    sess.offered,
-		ActivatedAt:  time.Now(),
+		SessionID:      sess.id,
+		Keys:           sess.keys.Clone(),
+		Participants:   sess.participantsLocked(),
+		Direction:      string(sess.direction),
+		AgentID:        sess.agent,
+		ConversationID: a.ConversationID,
+		OfferedAt:      sess.offered,
+		ActivatedAt:    time.Now(),
 	}
+	openingFromGate(&meta, a)
 	needRec := sess.rec == nil
 	sess.mu.Unlock()
 

@@ -138,7 +138,11 @@ func (s *session) closeMedia(reason string) {
 		Keys:      s.keys.Clone(),
 		Streams:   s.streamStatsLocked(),
 	}
+	gs := s.gs
 	s.mu.Unlock()
+	if gs != nil {
+		finalFromGate(&final, gs.Snapshot())
+	}
 	if rec != nil {
 		s.sink.rec.Store(nil)
 		if err := rec.Close(final); err != nil {

@@ -111,8 +111,13 @@ func TestGenesysDirect(t *testing.T) {
 		if len(m.Holds) != 2 || m.Holds[0].End.IsZero() || m.Holds[0].End.Sub(m.Holds[0].Start) < 400*time.Millisecond {
 			t.Errorf("holds %+v: want the hold with its resume, then the end", m.Holds)
 		}
-		if m.AgentID != agents[0].ID {
-			t.Errorf("agent %q, want %q", m.AgentID, agents[0].ID)
+		if m.AgentID != agents[0].ID || len(m.Agents) != 1 || m.Agents[0].AgentID != agents[0].ID {
+			t.Errorf("agent %q, agents %+v, want %q", m.AgentID, m.Agents, agents[0].ID)
+		}
+		// The call was matched by UCID: the conversation id the start
+		// taught the session is in the final JSON's keys.
+		if conv := mustKey(callkey.Conversation(call.ConversationID)); !m.Keys.Has(conv) || !m.Keys.Has(mustKey(callkey.UCID(sc.UCID))) {
+			t.Errorf("recording keys %v, want the UCID and %v", m.Keys, conv)
 		}
 	})
 

@@ -27,6 +27,9 @@ import (
 const (
 	// labLegs is the audio SIPp plays per leg in the Genesys lab test.
 	labLegs = 8 * time.Second
+	// labPausedWithin bounds the time from the hold reaching the
+	// appliance to the cloud's session being paused.
+	labPausedWithin = 2 * time.Second
 	// labHold is how long the agent keeps the call on hold.
 	labHold = 1500 * time.Millisecond
 )
@@ -46,7 +49,10 @@ const (
 //   - the transfer: an end for agent A and a start for agent B, both
 //     applied to the one session (cti-end, then cti-start-in-grace; its
 //     agent is B), one recording that continues (at most a blink of a
-//     pause), whose JSON names the agent the appliance recorded;
+//     pause), whose JSON names agent B (agent_id), A then B (agents)
+//     and carries the conversation id among its keys;
+//   - the cloud: the recording is ingested under the Genesys conversation
+//     id, and its live session is paused within labPausedWithin of the hold;
 //   - local and ingested recordings are the same, sample for sample.
 func TestGenesysLab(t *testing.T) {
 	skipWithoutSIPp(t)
@@ -86,10 +92,13 @@ func TestGenesysLab(t *testing.T) {
 	if !live.Keys.Has(mustKey(callkey.Conversation(conv))) {
 		t.Fatalf("the start did not teach the session the conversation id: keys %v", live.Keys)
 	}
-	// The relay names the cloud's recording from the keys the session
-	// had when it opened, the SBC's: the conversation id the start taught
-	// it is not among them.
-	stream := ce.conversation(pending.ID, pending.Keys)
+	// The relay opens at activation, after the start: the cloud's
+	// recording is named by the Genesys conversation id the start taught
+	// the session, not an id derived from the SBC's keys.
+	stream := conv
+	if derived := ce.conversation(pending.ID, pending.Keys); derived == conv {
+		t.Fatalf("the SBC's keys already name conversation %s: the test proves nothing", conv)
+	}
 
 	// The hold, 1.5 s into the audio at the cloud.
 	waitFor(t, 10*time.Second, "1.5 s of audio at the ingest", func() bool { return labSession(ce.sim, stream).AudioSeconds >= 1.5 })
@@ -97,8 +106,12 @@ func TestGenesysLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	labForwarded(t, ce.sim, conv, cti.Hold, agentA)
-	// The relay sends paused with the audio before it, which may wait for
-	// the next frame: the ingest's JSON is checked once the call is over.
+	// The relay sends paused as soon as the hold happens (after the audio
+	// before it), not with the next frame: the live cloud session is
+	// paused within a couple of seconds of the hold.
+	heldWhen := time.Now()
+	waitFor(t, labPausedWithin, "paused at the cloud after the hold", func() bool { return labSession(ce.sim, stream).Paused })
+	t.Logf("the cloud saw paused %v after the hold reached the appliance", time.Since(heldWhen).Round(time.Millisecond))
 	heldAt := labSession(ce.sim, stream).AudioSeconds
 	time.Sleep(labHold) // the agent's hold: the scenario's time, not a wait for a condition
 	if err := gs.Resume(conv); err != nil {
@@ -137,10 +150,15 @@ func TestGenesysLab(t *testing.T) {
 
 	// The local recording (sink both).
 	m, wav := ce.recording(pending.ID, 20*time.Second)
-	// The JSON names one agent: the appliance keeps the one it activated
-	// the recording for (A), though its session follows the transfer (B).
-	if (m.AgentID != agentA && m.AgentID != agentB) || m.Direction != "inbound" || !m.Keys.Has(key) {
-		t.Errorf("local JSON: agent %q (want A %s or B %s), direction %q, keys %v", m.AgentID, agentA, agentB, m.Direction, m.Keys)
+	// The JSON carries what the gate knew at the end: the conversation id
+	// the start taught the session among its keys, the agent after the
+	// transfer (B) in agent_id, and both agents in turn.
+	convKey := mustKey(callkey.Conversation(conv))
+	if m.AgentID != agentB || m.Direction != "inbound" || !m.Keys.Has(key) || !m.Keys.Has(convKey) {
+		t.Errorf("local JSON: agent %q (want B %s), direction %q, keys %v (want %v and %v)", m.AgentID, agentB, m.Direction, m.Keys, key, convKey)
+	}
+	if len(m.Agents) != 2 || m.Agents[0].AgentID != agentA || m.Agents[1].AgentID != agentB || !m.Agents[1].Since.After(m.Agents[0].Since) {
+		t.Errorf("local JSON: agents %+v, want A %s then B %s", m.Agents, agentA, agentB)
 	}
 	// The hold, and the transfer's end-then-start as a blink of a pause
 	// unless the gate collapsed it; no gap: held audio is not lost audio.
