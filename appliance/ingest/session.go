@@ -143,7 +143,7 @@ func (a *app) Closed(ah *audiohook.ServerSession, e audiohook.Ending) {
 	s.mu.Unlock()
 	if gs != nil {
 		gs.Close(final.Reason)
-		finalFromGate(&final, gs.Snapshot())
+		final.AddSession(gs.Snapshot())
 	}
 	if rec != nil {
 		if err := rec.Close(final); err != nil {

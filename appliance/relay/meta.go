@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/callkey"
+	"github.com/cogito/cogito-edge/appliance/gate"
 )
 
 // RecordingMeta describes a session when its recording opens.
@@ -58,6 +59,26 @@ type FinalMeta struct {
 	// call was with, oldest first, as the gate knows them at the end.
 	Agents  []AgentTurn
 	Streams []StreamStats
+}
+
+// AddSession completes f with the gate's view of the session at its end:
+// every key it learned (a CTI start's conversation id among them), the
+// agent the call is with now (after a transfer, the new one), the
+// direction, and every agent in turn.
+func (f *FinalMeta) AddSession(snap gate.Snapshot) {
+	f.Keys.AddAll(snap.Keys)
+	if snap.AgentID != "" {
+		f.AgentID = snap.AgentID
+	}
+	if snap.Direction != "" {
+		f.Direction = string(snap.Direction)
+	}
+	if len(snap.Agents) > 0 {
+		f.Agents = make([]AgentTurn, len(snap.Agents))
+		for i, t := range snap.Agents {
+			f.Agents[i] = AgentTurn{AgentID: t.AgentID, Since: t.Since}
+		}
+	}
 }
 
 // StreamStats are one RTP stream's counters as the media side reports them.

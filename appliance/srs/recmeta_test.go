@@ -61,7 +61,7 @@ func TestRecordingMetaFromGate(t *testing.T) {
 	for name, tc := range final {
 		t.Run("final/"+name, func(t *testing.T) {
 			f := relay.FinalMeta{AgentID: "agent-a", Keys: callkey.NewSet(ucid)}
-			finalFromGate(&f, tc.snap)
+			f.AddSession(tc.snap)
 			if !f.Keys.Has(ck) || !f.Keys.Has(ucid) || f.Keys.Len() != 2 {
 				t.Errorf("keys %v", f.Keys.Keys())
 			}

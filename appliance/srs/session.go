@@ -141,7 +141,7 @@ func (s *session) closeMedia(reason string) {
 	gs := s.gs
 	s.mu.Unlock()
 	if gs != nil {
-		finalFromGate(&final, gs.Snapshot())
+		final.AddSession(gs.Snapshot())
 	}
 	if rec != nil {
 		s.sink.rec.Store(nil)
