@@ -53,10 +53,11 @@ test-short:
 lab: deps build
 	./bin/cogito-lab lab --edge ./bin/cogito-edge --scenarios lab/sipp
 
-# bench: the hot-path benchmarks (~1 min), then the system ramp (~4-6 min: steps
+# bench: the hot-path benchmarks (~1 min; the tunnel alone and the relay
+# through it among them), then the system ramp (~4-6 min: steps
 # of 400 active calls up to 2400, stopping at the first step that loses packets).
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./appliance/... ./lab/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./appliance/... ./tunnel/... ./lab/...
 	./bin/cogito-lab bench --edge ./bin/cogito-edge --start 400 --step 400 --max 2400 --hold 15s --window 8s --baseline-window 4s
 
 fuzz:
