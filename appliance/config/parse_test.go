@@ -90,6 +90,7 @@ cloud:
 		"cloud source":      {"cti: {source: cloud}\n", ErrMissing, "edge.yaml:1: cti.source: ", `"cloud" needs cloud.control_url, cloud.tunnel.address`},
 		"cloud no control":  {"cti: {source: cloud}\n" + tunnel, ErrMissing, "edge.yaml:1: cti.source: ", `"cloud" needs cloud.control_url`},
 		"genesys source":    {"cti:\n  source: genesys\n  genesys: {region: usw2}\n", ErrMissing, "edge.yaml:2: cti.source: ", "cti.genesys.client_id, cti.genesys.client_secret_file"},
+		"genesys no region": {"cti:\n  source: genesys\n  genesys: {client_id: c}\n", ErrMissing, "edge.yaml:2: cti.source: ", "cti.genesys.client_secret_file, cti.genesys.region"},
 		"api without admin": {"admin: {listen: \"\"}\n", ErrMissing, "edge.yaml:", "set admin.listen"},
 		"sink cloud":        {"sink: cloud\n" + tunnel, ErrMissing, "edge.yaml:1: sink: ", `"cloud" needs cloud.relay.api_key, cloud.relay.client_secret_file, cloud.relay.url`},
 		"sink local no dir": {"recording: {dir: \"\"}\n", ErrMissing, "edge.yaml:1: recording.dir: ", ""},
@@ -187,5 +188,18 @@ func TestDurations(t *testing.T) {
 				t.Fatalf("got %s, want %s", got, want)
 			}
 		})
+	}
+}
+
+// A base_url (the lab's Genesys simulator) replaces the region's hosts, so
+// the region is not required with it.
+func TestGenesysBaseURLNeedsNoRegion(t *testing.T) {
+	const yaml = "cti:\n  source: genesys\n  genesys: {base_url: \"http://127.0.0.1:8081\", client_id: c, client_secret_file: /etc/cogito-edge/genesys.secret}\n"
+	c, err := Parse("edge.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CTI.Genesys.Region != "" || c.CTI.Genesys.BaseURL != "http://127.0.0.1:8081" {
+		t.Fatalf("genesys %+v", c.CTI.Genesys)
 	}
 }

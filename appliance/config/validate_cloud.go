@@ -34,11 +34,14 @@ func (c *Config) validateCTI(r *report) {
 		r.add("cti.genesys.uui_attribute", ErrEnum, "%.40q: want a participant attribute name such as ASAIUUI, or - for none", a)
 	}
 	if src.Has(SourceGenesys) {
-		requires(r, "cti.source", "genesys", map[string]string{
-			"cti.genesys.region":             g.Region,
+		need := map[string]string{
 			"cti.genesys.client_id":          g.ClientID,
 			"cti.genesys.client_secret_file": g.ClientSecretFile,
-		})
+		}
+		if g.BaseURL == "" { // base_url replaces the region's hosts
+			need["cti.genesys.region"] = g.Region
+		}
+		requires(r, "cti.source", "genesys", need)
 	}
 	if src.Has(SourceCloud) {
 		need := c.tunnelKeys()

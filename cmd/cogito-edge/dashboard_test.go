@@ -236,7 +236,7 @@ sip:
 media: {address: 127.0.0.1, ports: "24100-24199"}
 cti:
   source: "cloud,api,genesys"
-  genesys: {region: usw2, base_url: %q, client_id: dashboard-test, client_secret_file: %s}
+  genesys: {base_url: %q, client_id: dashboard-test, client_secret_file: %s}
 cloud:
   tunnel:
     private_key_file: %s
