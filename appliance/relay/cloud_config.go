@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/audiohook"
+	"github.com/google/uuid"
 )
 
 // Defaults of a CloudConfig (DESIGN §3: cloud.relay.frame and buffer).
@@ -134,17 +134,7 @@ func derivedUUID(namespace, name string) string {
 	h := sha256.Sum256([]byte("cogito-edge/" + namespace + "\x00" + name))
 	h[6] = h[6]&0x0f | 0x80
 	h[8] = h[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], h[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], h[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], h[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], h[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:36], h[10:16])
-	return string(s[:])
+	return uuid.UUID(h[:16]).String()
 }
 
 func orDefault(d, def time.Duration) time.Duration {
