@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,43 +17,14 @@ func TestMain(m *testing.M) {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	code := m.Run()
-	if edgeBuild.path != "" {
-		os.RemoveAll(filepath.Dir(edgeBuild.path))
-	}
+	edgeBuild.Remove()
 	os.Exit(code)
 }
 
-var edgeBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
+// edgeBuild is cogito-edge, built once for the package's tests.
+var edgeBuild = &edgeproc.Binary{Pattern: "cogito-lab-test-bin-*"}
 
-// edgeBinary builds cogito-edge once for the package's tests; they are
-// skipped when the machine cannot build (no Go toolchain).
-func edgeBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: not building and running cogito-edge")
-	}
-	edgeBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "cogito-lab-test-bin-*")
-		if err != nil {
-			edgeBuild.err = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		edgeBuild.path, edgeBuild.err = edgeproc.Build(ctx, dir)
-	})
-	if errors.Is(edgeBuild.err, edgeproc.ErrNoToolchain) {
-		t.Skipf("cannot build cogito-edge in this environment: %v", edgeBuild.err)
-	}
-	if edgeBuild.err != nil {
-		t.Fatal(edgeBuild.err)
-	}
-	return edgeBuild.path
-}
+func edgeBinary(t *testing.T) string { return edgeBuild.Path(t) }
 
 // TestLab runs the lab against a freshly built appliance: SIPp calls when
 // this process may run them (root), the SRTP callgen call always, then the

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cogito/cogito-edge/appliance"
 	"github.com/cogito/cogito-edge/appliance/callkey"
 	"github.com/cogito/cogito-edge/appliance/config"
 	"github.com/cogito/cogito-edge/appliance/cti"
@@ -129,58 +128,6 @@ func startCloudEdge(t *testing.T, o cloudOptions) *cloudEdge {
 		}
 	})
 	return &cloudEdge{edge: e, cloudAPI: cloudAPI{url: sim.APIURL(), id: id}, sim: sim, udp: udp, logs: edgeLogs}
-}
-
-// startEdgeLogged is startEdge that also hands back the appliance's log.
-func startEdgeLogged(t *testing.T, mutate func(*config.Config)) (*edge, *logBuffer) {
-	t.Helper()
-	cfg := config.Default()
-	cfg.SIP.Listen = []string{"udp:127.0.0.1:0", "tcp:127.0.0.1:0"}
-	cfg.Admin.Listen = "127.0.0.1:0"
-	cfg.Recording.Dir = t.TempDir()
-	lo := 31000 + 400*int(portBase.Add(1)%40)
-	cfg.Media.Ports = fmt.Sprintf("%d-%d", lo, lo+399)
-	cfg.DrainTimeout = 5 * time.Second
-	if mutate != nil {
-		mutate(cfg)
-	}
-	logs := &logBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("appliance log:\n%s", logs.String())
-		}
-	})
-	app, err := appliance.New(cfg, appliance.WithLogger(log), appliance.WithVersion("e2e"))
-	if err != nil {
-		t.Fatalf("appliance.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	select {
-	case <-app.Started():
-	case err := <-done:
-		cancel()
-		t.Fatalf("appliance.Run: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("appliance did not start")
-	}
-	e := &edge{t: t, app: app, cfg: cfg, admin: "http://" + app.AdminAddr(), cancel: cancel, done: make(chan error, 1)}
-	go func() { e.done <- <-done; close(e.done) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err, ok := <-e.done:
-			if ok && err != nil {
-				t.Errorf("appliance.Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("appliance did not stop")
-		}
-	})
-	return e, logs
 }
 
 func mustTunnelKey(t testing.TB) tunnel.Key {

@@ -3,13 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -287,39 +285,6 @@ func directCheck(t *testing.T, e *edgeproc.Edge, name string) struct {
 
 // directBuilt is the appliance binary, built once per test binary run;
 // TestMain removes it.
-var directBuilt struct {
-	once sync.Once
-	path string
-	err  error
-}
+var directBuilt = &edgeproc.Binary{Pattern: "e2e-edge-bin-*"}
 
-func directEdgeBinary(t *testing.T) string {
-	t.Helper()
-	directBuilt.once.Do(func() {
-		dir, err := os.MkdirTemp("", "e2e-edge-bin-*")
-		if err != nil {
-			directBuilt.err = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		directBuilt.path, directBuilt.err = edgeproc.Build(ctx, dir)
-		if directBuilt.err != nil {
-			os.RemoveAll(dir)
-		}
-	})
-	if errors.Is(directBuilt.err, edgeproc.ErrNoToolchain) {
-		t.Skipf("cannot build cogito-edge here: %v", directBuilt.err)
-	}
-	if directBuilt.err != nil {
-		t.Fatal(directBuilt.err)
-	}
-	return directBuilt.path
-}
-
-// removeDirectEdgeBinary removes what directEdgeBinary built.
-func removeDirectEdgeBinary() {
-	if directBuilt.path != "" {
-		os.RemoveAll(filepath.Dir(directBuilt.path))
-	}
-}
+func directEdgeBinary(t *testing.T) string { return directBuilt.Path(t) }

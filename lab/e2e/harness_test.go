@@ -41,6 +41,14 @@ type edge struct {
 // startEdge runs an appliance on loopback with ephemeral SIP and admin ports.
 func startEdge(t *testing.T, mutate func(*config.Config)) *edge {
 	t.Helper()
+	e, _ := startEdgeLogged(t, mutate)
+	return e
+}
+
+// startEdgeLogged is startEdge that also hands back the appliance's log,
+// which the test logs when it fails.
+func startEdgeLogged(t *testing.T, mutate func(*config.Config)) (*edge, *logBuffer) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.SIP.Listen = []string{"udp:127.0.0.1:0", "tcp:127.0.0.1:0"}
 	cfg.Admin.Listen = "127.0.0.1:0"
@@ -58,7 +66,7 @@ func startEdge(t *testing.T, mutate func(*config.Config)) *edge {
 			t.Logf("appliance log:\n%s", logs.String())
 		}
 	})
-	app, err := appliance.New(cfg, appliance.WithLogger(log))
+	app, err := appliance.New(cfg, appliance.WithLogger(log), appliance.WithVersion("e2e"))
 	if err != nil {
 		t.Fatalf("appliance.New: %v", err)
 	}
@@ -87,7 +95,7 @@ func startEdge(t *testing.T, mutate func(*config.Config)) *edge {
 			t.Error("appliance did not stop")
 		}
 	})
-	return e
+	return e, logs
 }
 
 // sip returns the SIP address for a transport, as host:port.

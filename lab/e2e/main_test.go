@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 		os.Exit(serveCloud(spec))
 	}
 	code := m.Run()
-	removeDirectEdgeBinary()
+	directBuilt.Remove()
 	os.Exit(code)
 }
 

@@ -6,50 +6,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cogito/cogito-edge/appliance/cti"
 )
 
-var built struct {
-	once sync.Once
-	path string
-	err  error
-}
+// built is cogito-edge, built once for this package's tests.
+var built = &Binary{Pattern: "edgeproc-bin-*"}
 
-// edgeBinary builds cogito-edge once per test binary run; the test is
-// skipped when the machine has no Go toolchain.
-func edgeBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: not building and running cogito-edge")
-	}
-	built.once.Do(func() {
-		dir, err := os.MkdirTemp("", "edgeproc-bin-*")
-		if err != nil {
-			built.err = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		built.path, built.err = Build(ctx, dir)
-	})
-	if errors.Is(built.err, ErrNoToolchain) {
-		t.Skipf("cannot build cogito-edge here: %v", built.err)
-	}
-	if built.err != nil {
-		t.Fatal(built.err)
-	}
-	return built.path
-}
+func edgeBinary(t *testing.T) string { return built.Path(t) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if built.path != "" {
-		os.RemoveAll(filepath.Dir(built.path))
-	}
+	built.Remove()
 	os.Exit(code)
 }
 
