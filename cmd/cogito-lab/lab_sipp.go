@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -69,7 +68,7 @@ func (l *lab) runSIPp(ctx context.Context, c *labCall, scenario, transport strin
 	perLeg := uint64(c.sent / (20 * time.Millisecond))
 	c.sentPkts["external"], c.sentPkts["internal"] = perLeg, perLeg
 
-	mp, err := freeMediaPair()
+	mp, err := edgeproc.FreeUDPPair(loopback)
 	if err != nil {
 		c.fail("media ports for SIPp: %v", err)
 		return
@@ -252,30 +251,6 @@ func writePcapFile(path string, cfg pcap.RTPConfig) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// freeMediaPair returns an even port P with P and P+2 free for UDP: SIPp
-// sends the two legs from there.
-func freeMediaPair() (int, error) {
-	for range 100 {
-		p, err := edgeproc.FreePort(loopback, "udp")
-		if err != nil {
-			return 0, err
-		}
-		p &^= 1
-		a, errA := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(loopback, uint16(p))))
-		b, errB := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(loopback, uint16(p+2))))
-		if a != nil {
-			a.Close()
-		}
-		if b != nil {
-			b.Close()
-		}
-		if errA == nil && errB == nil {
-			return p, nil
-		}
-	}
-	return 0, fmt.Errorf("no free UDP port pair")
 }
 
 // canRawSocket reports whether this process may open the raw socket

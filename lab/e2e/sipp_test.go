@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/cogito/cogito-edge/appliance/callkey"
 	"github.com/cogito/cogito-edge/appliance/cti"
+	"github.com/cogito/cogito-edge/lab/edgeproc"
 	"github.com/cogito/cogito-edge/lab/pcap"
 	"github.com/cogito/cogito-edge/lab/sipp"
 	"github.com/cogito/cogito-edge/lab/tone"
@@ -198,45 +198,22 @@ func skipWithoutSIPp(t *testing.T) {
 // freePort returns a port free on 127.0.0.1 for network (udp or tcp).
 func freePort(t *testing.T, network string) int {
 	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := edgeproc.FreePort(netip.AddrFrom4([4]byte{127, 0, 0, 1}), network)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // freeMediaPair returns an even port P with P and P+2 free for UDP: SIPp
 // sends the two legs from them.
 func freeMediaPair(t *testing.T) int {
 	t.Helper()
-	for range 100 {
-		p := freePort(t, "udp") &^ 1
-		if p+2 > 65535 {
-			continue
-		}
-		a, errA := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
-		b, errB := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 2})
-		if a != nil {
-			a.Close()
-		}
-		if b != nil {
-			b.Close()
-		}
-		if errA == nil && errB == nil {
-			return p
-		}
+	p, err := edgeproc.FreeUDPPair(netip.AddrFrom4([4]byte{127, 0, 0, 1}))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free media port pair")
-	return 0
+	return p
 }
 
 func mustKey(k callkey.Key, err error) callkey.Key {

@@ -58,6 +58,33 @@ func FreeDualPort(ip netip.Addr) (int, error) {
 	return 0, fmt.Errorf("%w: no port free for both TCP and UDP on %v", ErrNoPorts, ip)
 }
 
+// FreeUDPPair returns an even port P on ip such that P and P+2 were both
+// free for UDP a moment ago: SIPp sends a recording's two legs from them.
+func FreeUDPPair(ip netip.Addr) (int, error) {
+	for range 100 {
+		p, err := FreePort(ip, "udp")
+		if err != nil {
+			return 0, err
+		}
+		p &^= 1
+		if p+2 > 65535 {
+			continue
+		}
+		a, errA := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p))))
+		b, errB := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p+2))))
+		if a != nil {
+			a.Close()
+		}
+		if b != nil {
+			b.Close()
+		}
+		if errA == nil && errB == nil {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: no UDP port pair P, P+2 free on %v", ErrNoPorts, ip)
+}
+
 // FreeUDPRange returns an even port lo such that the n ports lo..lo+n-1
 // were all free for UDP on ip a moment ago. It looks below the kernel's
 // ephemeral port range first (sockets bound to port 0 later never land

@@ -53,6 +53,13 @@ func TestFreePorts(t *testing.T) {
 	if !udpFree(loopback, p) {
 		t.Fatalf("dual port %d not free for UDP", p)
 	}
+	p, err = FreeUDPPair(loopback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p%2 != 0 || !udpFree(loopback, p) || !udpFree(loopback, p+2) {
+		t.Fatalf("UDP pair %d, %d: odd or not free", p, p+2)
+	}
 }
 
 func TestFreeUDPRange(t *testing.T) {
